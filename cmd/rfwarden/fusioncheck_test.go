@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/internal/sitedoc"
 )
 
 // TestCmdFusionCheck: fusion --check loads fusion.yaml, its site and its
@@ -129,26 +131,11 @@ func TestCmdFusionLogsSiteNotes(t *testing.T) {
 	}
 }
 
-// siteDocExample returns docs/site.md and its example site, the page's
-// only yaml block.
-func siteDocExample(t *testing.T) (doc, example []byte) {
-	t.Helper()
-	doc, err := os.ReadFile("../../docs/site.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := regexp.MustCompile("(?ms)^```yaml\n(.*?)^```$").FindAllSubmatch(doc, -1)
-	if len(blocks) != 1 {
-		t.Fatalf("docs/site.md has %d yaml blocks, want the example alone", len(blocks))
-	}
-	return doc, blocks[0][1]
-}
-
 // TestSiteDocExample: the example site of docs/site.md, its only yaml
 // block, passes fusion --check with no note, and the ok line the page
 // shows is what --check prints for it.
 func TestSiteDocExample(t *testing.T) {
-	doc, example := siteDocExample(t)
+	doc, example := sitedoc.Example(t, "../..")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), example, 0o644); err != nil {
 		t.Fatal(err)

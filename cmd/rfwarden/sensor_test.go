@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/sitedoc"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
@@ -153,7 +154,7 @@ func TestOpenSimSource(t *testing.T) {
 // its id, a missing file and a site without cells are refused, naming
 // what to do (the sim source knew the demo wing alone).
 func TestSensorSimSiteFile(t *testing.T) {
-	_, example := siteDocExample(t)
+	_, example := sitedoc.Example(t, "../..")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), example, 0o644); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/sitedoc"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
 )
@@ -30,7 +31,7 @@ func TestCmdSimSiteYAML(t *testing.T) {
 // site's cells in the ground truth while it is on; a sensor not in the
 // file is refused, naming the file's (sim knew the demo wing alone).
 func TestCmdSimSite(t *testing.T) {
-	_, example := siteDocExample(t)
+	_, example := sitedoc.Example(t, "../..")
 	dir := t.TempDir()
 	site := filepath.Join(dir, "site.yaml")
 	if err := os.WriteFile(site, example, 0o644); err != nil {

@@ -3,26 +3,17 @@ package sim
 import (
 	"context"
 	"errors"
-	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rfwarden/rfwarden/internal/sitedoc"
 )
 
-// siteDocExample returns the example site of docs/site.md (its only yaml
-// block, as TestSiteDocExample reads it).
+// siteDocExample returns docs/site.md's example site.
 func siteDocExample(t *testing.T) []byte {
-	t.Helper()
-	doc, err := os.ReadFile("../../docs/site.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := regexp.MustCompile("(?ms)^```yaml\n(.*?)^```$").FindAllSubmatch(doc, -1)
-	if len(blocks) != 1 {
-		t.Fatalf("docs/site.md has %d yaml blocks, want the example alone", len(blocks))
-	}
-	return blocks[0][1]
+	_, example := sitedoc.Example(t, "../..")
+	return example
 }
 
 // TestFromSiteDocExample: the wing made from docs/site.md's example has
