@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +32,14 @@ func TestFromSiteDocExample(t *testing.T) {
 	if got := w.SensorIDs(); got != "c-1, c-2, c-3, c-yard" {
 		t.Errorf("sensors %s, want c-1, c-2, c-3, c-yard", got)
 	}
-	if s, _ := w.sensor("c-3"); s.AntennaGainDB != 2 || s.Floor != "c2" {
-		t.Errorf("sensor c-3 = %+v, want the file's floor c2 and antenna_gain_db 2", s)
+	s, _ := w.sensor("c-3")
+	if s.AntennaGainDB != 2 || s.OffsetDB != 1.5 || s.Floor != "c2" {
+		t.Errorf("sensor c-3 = %+v, want the file's floor c2, antenna_gain_db 2 and offset_db 1.5", s)
+	}
+	// c-3 reads its offset_db low, what its calibration corrects
+	e := w.Emitters()[0]
+	if got, want := w.ReceivedPowerDBm(e.ID, "c-3"), e.TxPowerDBm+2-1.5-w.PathLossDB(e.CenterHz, e.Floor, e.Pos, e.HeightM, s)+w.ShadowDB(e.ID, "c-3"); math.Abs(got-want) > 1e-9 {
+		t.Errorf("c-3 receives %v dBm from %s, want %v (antenna gain 2 dB, offset 1.5 dB)", got, e.ID, want)
 	}
 	kindOf := map[string]string{}
 	for _, r := range w.Rooms {
