@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/internal/sitedoc"
 )
 
 // TestCmdFusionCheck: fusion --check loads fusion.yaml, its site and its
@@ -133,16 +135,9 @@ func TestCmdFusionLogsSiteNotes(t *testing.T) {
 // block, passes fusion --check with no note, and the ok line the page
 // shows is what --check prints for it.
 func TestSiteDocExample(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/site.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := regexp.MustCompile("(?ms)^```yaml\n(.*?)^```$").FindAllSubmatch(doc, -1)
-	if len(blocks) != 1 {
-		t.Fatalf("docs/site.md has %d yaml blocks, want the example alone", len(blocks))
-	}
+	doc, example := sitedoc.Example(t, "../..")
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), blocks[0][1], 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), example, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "fusion.yaml")

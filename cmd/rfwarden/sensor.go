@@ -197,8 +197,8 @@ func openSourceRecording(src config.Source) (*sigmf.Recording, error) {
 // newSimSource opens the simulated wing's sensor cfg.Sensor, its clock
 // at start, paced to the wall clock.
 func newSimSource(cfg config.Config, start time.Time, log *slog.Logger) (pacedSim, error) {
-	w := sim.StandardWing(uint64(cfg.Source.Seed))
-	if err := checkSimSensor(w, cfg.Sensor); err != nil {
+	w, err := simWing(cfg)
+	if err != nil {
 		return pacedSim{}, err
 	}
 	s, err := w.NewSource(cfg.Sensor, sim.SourceOptions{SampleRateHz: cfg.Source.SampleRateHz, Start: start,
@@ -213,7 +213,8 @@ func newSimSource(cfg config.Config, start time.Time, log *slog.Logger) (pacedSi
 
 // checkSource reports what config.Validate cannot know about the source,
 // without opening a receiver: for the sim kind, whether the sensor is one
-// of the simulated wing's; for hackrf, whether this binary has the
+// of the simulated wing's (source.site_file's, when set, read and
+// simulated); for hackrf, whether this binary has the
 // libhackrf binding (the error openSource would give); for
 // hackrf_transfer, whether the program is on PATH (the source would fail
 // at its first read); for file, whether source.path opens as a SigMF
@@ -234,7 +235,8 @@ func checkSource(cfg config.Config, now time.Time) (notes []string, err error) {
 			return nil, fmt.Errorf("source kind %q: close recording %q: %w", cfg.Source.Kind, cfg.Source.Path, err)
 		}
 	case config.SourceSim:
-		return nil, checkSimSensor(sim.StandardWing(uint64(cfg.Source.Seed)), cfg.Sensor)
+		_, err := simWing(cfg)
+		return nil, err
 	case config.SourceHackRF:
 		if !hackrfsrc.Built {
 			return nil, fmt.Errorf("source kind %q: %w", cfg.Source.Kind, hackrfsrc.ErrNotBuilt)
@@ -269,18 +271,59 @@ func printDroneCoverage(w io.Writer, path string, cfg config.Config) error {
 	return err
 }
 
+// simWing returns the wing a sim source simulates, with cfg.Sensor one
+// of its sensors: the site of source.site_file (sim.FromSite), whose ID
+// must be the node's site:, else the demo wing (sim.StandardWing).
+func simWing(cfg config.Config) (*sim.Wing, error) {
+	seed := uint64(cfg.Source.Seed)
+	if cfg.Source.SiteFile == "" {
+		w := sim.StandardWing(seed)
+		if err := checkSimSensor(w, cfg.Sensor, "the simulated wing's"); err != nil {
+			return nil, fmt.Errorf("source.kind sim: %w", err)
+		}
+		return w, nil
+	}
+	w, err := readSimSite(cfg.Source.SiteFile, seed)
+	if err != nil {
+		return nil, fmt.Errorf("source.kind sim: source.site_file: %w", err)
+	}
+	if w.SiteID != cfg.Site {
+		return nil, fmt.Errorf("source.kind sim: site %q is not the id of source.site_file %s, %q: fusion hears only its site file's id; make site: %s", cfg.Site, cfg.Source.SiteFile, w.SiteID, w.SiteID)
+	}
+	if err := checkSimSensor(w, cfg.Sensor, "source.site_file "+cfg.Source.SiteFile+"'s sensors"); err != nil {
+		return nil, fmt.Errorf("source.kind sim: %w", err)
+	}
+	return w, nil
+}
+
+// readSimSite reads the site file at path and makes its simulated wing.
+func readSimSite(path string, seed uint64) (*sim.Wing, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, sim.MaxSiteBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	w, err := sim.FromSite(data, sim.Config{Seed: seed})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return w, nil
+}
+
 // checkSimSensor reports a sensor ID that is not one of w's: with the sim
-// source, the node's sensor: picks the simulated sensor it hears as.
-func checkSimSensor(w *sim.Wing, id string) error {
-	ss := w.Sensors()
-	ids := make([]string, len(ss))
-	for i, s := range ss {
+// source, the node's sensor: picks the simulated sensor it hears as;
+// whose names the wing's sensors in the message.
+func checkSimSensor(w *sim.Wing, id, whose string) error {
+	for _, s := range w.Sensors() {
 		if s.ID == id {
 			return nil
 		}
-		ids[i] = s.ID
 	}
-	return fmt.Errorf("source.kind sim: sensor %q is not one of the simulated wing's: %s", id, strings.Join(ids, ", "))
+	return fmt.Errorf("sensor %q is not one of %s: %s", id, whose, w.SensorIDs())
 }
 
 // paceMaxLag is how far a paced source (a simulated wing or a

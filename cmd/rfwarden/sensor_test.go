@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/sitedoc"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
@@ -144,6 +145,65 @@ func TestOpenSimSource(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"sensor", "--check", "--config", p}, &out, io.Discard); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("--check of an unknown sim sensor: err = %v (%s), want one containing %q", err, out.String(), want)
+	}
+}
+
+// TestSensorSimSiteFile: a sim source with source.site_file (relative to
+// node.yaml's folder) simulates that site: --check takes a sensor of it
+// and the source yields samples; a sensor not in it, a site: other than
+// its id, a missing file and a site without cells are refused, naming
+// what to do (the sim source knew the demo wing alone).
+func TestSensorSimSiteFile(t *testing.T) {
+	_, example := sitedoc.Example(t, "../..")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), example, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noCell := bytes.ReplaceAll(example, []byte("kind: cell"), []byte("kind: office"))
+	if err := os.WriteFile(filepath.Join(dir, "nocell.yaml"), noCell, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	node := func(site, sensor, siteFile string) string {
+		p := filepath.Join(dir, "node.yaml")
+		body := fmt.Sprintf("site: %s\nsensor: %s\noutbox: {dir: %q}\nsource: {kind: sim, seed: 1, sample_rate_hz: 2e6, site_file: %s}\nbands:\n  - {name: b20, low_hz: 832e6, high_hz: 862e6}\n",
+			site, sensor, filepath.Join(dir, "outbox"), siteFile)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	site := filepath.Join(dir, "site.yaml")
+	for _, tc := range []struct{ site, sensor, file, want string }{
+		{"hmp-example", "c-2", "site.yaml", ""},
+		{"hmp-example", "s1", "site.yaml", `source.kind sim: sensor "s1" is not one of source.site_file ` + site + `'s sensors: c-1, c-2, c-3, c-yard`},
+		{"hmp-demo", "c-2", "site.yaml", `source.kind sim: site "hmp-demo" is not the id of source.site_file ` + site + `, "hmp-example": fusion hears only its site file's id; make site: hmp-example`},
+		{"hmp-example", "c-2", "gone.yaml", "source.kind sim: source.site_file: open " + filepath.Join(dir, "gone.yaml") + ": no such file"},
+		{"hmp-example", "c-2", "nocell.yaml", `no room of kind cell: the simulator places its phones in cells`},
+	} {
+		p := node(tc.site, tc.sensor, tc.file)
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"sensor", "--check", "--config", p}, &out, io.Discard)
+		if tc.want == "" {
+			if err != nil || !strings.Contains(out.String(), "ok (site hmp-example, sensor c-2") {
+				t.Errorf("--check of sensor c-2 of the site file: %v (%s)", err, out.String())
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--check of site %s sensor %s site_file %s: err = %v, want one containing %q", tc.site, tc.sensor, tc.file, err, tc.want)
+		}
+	}
+	cfg, err := config.Load(node("hmp-example", "c-2", "site.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := openSource(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if b, err := src.Next(context.Background()); err != nil || len(b.Samples) == 0 {
+		t.Errorf("the site's sensor c-2: first block %d samples, %v", len(b.Samples), err)
 	}
 }
 

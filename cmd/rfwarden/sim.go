@@ -19,10 +19,11 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
 
-const simUsage = `usage: rfwarden sim [flags] --out BASE
+const simUsage = `usage: rfwarden sim [flags] [--site FILE] --out BASE
        rfwarden sim --site-yaml
 
-Write the IQ that one sensor of the simulated prison wing captures in one band
+Write the IQ that one sensor of the simulated prison wing (or, with --site,
+of the site file FILE simulated, docs/site.md) captures in one band
 to the SigMF recording BASE.sigmf-data/.sigmf-meta (ci8), with one ground-truth
 annotation per burst (label = class, comment = emitter and received dBm).
 BASE may end in .sigmf-meta or .sigmf-data; it is DIR/NAME, never a folder
@@ -35,6 +36,7 @@ recording is complete: a run that fails or is interrupted leaves none.
 type simOptions struct {
 	seed        uint64
 	sensorID    string
+	site        string
 	centerHz    float64
 	rateHz      float64
 	gainDB      float64
@@ -53,7 +55,8 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Usage = func() { fmt.Fprint(stderr, simUsage); printDefaults(fs) }
 	var o simOptions
 	fs.Uint64Var(&o.seed, "seed", 1, "scenario seed")
-	fs.StringVar(&o.sensorID, "sensor", "s1", "sensor ID (s1..s9)")
+	fs.StringVar(&o.sensorID, "sensor", "s1", "sensor ID (s1..s9; with --site one of the site file's, default its first)")
+	fs.StringVar(&o.site, "site", "", "simulate this site file (docs/site.md) instead of the demo wing")
 	fs.Float64Var(&o.centerHz, "center", 847e6, "centre frequency, Hz (1e6..6e9)")
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "sample rate, samples/s (2e6..20e6)")
 	fs.Float64Var(&o.gainDB, "gain", 0, "receive gain, dB; 0 picks it from the rate (sets the dBFS-to-dBm calibration)")
@@ -102,6 +105,20 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	w := sim.StandardWing(o.seed)
+	if o.site != "" {
+		var err error
+		if w, err = readSimSite(o.site, o.seed); err != nil {
+			return fmt.Errorf("sim: --site: %w", err)
+		}
+		sensorGiven := false
+		fs.Visit(func(f *flag.Flag) { sensorGiven = sensorGiven || f.Name == "sensor" })
+		if !sensorGiven {
+			o.sensorID = w.Sensors()[0].ID
+		}
+		if err := checkSimSensor(w, o.sensorID, o.site+"'s sensors"); err != nil {
+			return fmt.Errorf("sim: --sensor: %w", err)
+		}
+	}
 	start := w.Start
 	if o.start != "" {
 		t, err := time.Parse(time.RFC3339Nano, o.start)
@@ -206,7 +223,11 @@ func writeSim(ctx context.Context, src *sim.Source, o simOptions, start time.Tim
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
-	wr.SetGlobal(fmt.Sprintf("rfwarden simulated wing, seed %d, sensor %s", o.seed, o.sensorID), "rfwarden sim", "sim", "")
+	what := "rfwarden simulated wing"
+	if o.site != "" {
+		what = "rfwarden simulated site " + o.site
+	}
+	wr.SetGlobal(fmt.Sprintf("%s, seed %d, sensor %s", what, o.seed, o.sensorID), "rfwarden sim", "sim", "")
 	wr.SetExtra("rfw:gain_db", src.GainDB())
 	wr.SetExtra("rfw:full_scale_dbm", sim.FullScaleDBm(src.GainDB()))
 	total := o.samples()

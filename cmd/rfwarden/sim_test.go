@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/sitedoc"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
 )
@@ -22,6 +23,50 @@ func TestCmdSimSiteYAML(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "id: hmp-demo\n") || !strings.Contains(out.String(), "sensors:") {
 		t.Errorf("site yaml starts %q", out.String()[:min(60, out.Len())])
+	}
+}
+
+// TestCmdSimSite: sim --site records a sensor of the site file (its
+// first by default), with the phone the simulator put in one of the
+// site's cells in the ground truth while it is on; a sensor not in the
+// file is refused, naming the file's (sim knew the demo wing alone).
+func TestCmdSimSite(t *testing.T) {
+	_, example := sitedoc.Example(t, "../..")
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site.yaml")
+	if err := os.WriteFile(site, example, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := readSimSite(site, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, ok := w.FirstSession("phone-lte-1", 0, time.Hour)
+	if !ok {
+		t.Fatal("phone-lte-1 not on in the first hour")
+	}
+	base := filepath.Join(dir, "rec")
+	args := []string{"--site", site, "--out", base, "--center", "847e6", "--rate", "2e6", "--duration", "10ms", "--start", ev.Start.Add(time.Second).Format(time.RFC3339Nano)}
+	if err := cmdSim(context.Background(), args, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sigmf.ReadMeta(base + ".sigmf-meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "rfwarden simulated site " + site + ", seed 1, sensor c-1"; m.Global.Description != want {
+		t.Errorf("description %q, want %q", m.Global.Description, want)
+	}
+	var phone bool
+	for _, a := range m.Annotations {
+		phone = phone || strings.HasPrefix(a.Comment, "phone-lte-1 ")
+	}
+	if !phone {
+		t.Errorf("no burst of phone-lte-1 (in cell %s) in %d annotations", ev.Room, len(m.Annotations))
+	}
+	err = cmdSim(context.Background(), []string{"--site", site, "--sensor", "s1", "--out", base}, io.Discard, io.Discard)
+	if want := `sim: --sensor: sensor "s1" is not one of ` + site + `'s sensors: c-1, c-2, c-3, c-yard`; err == nil || err.Error() != want {
+		t.Errorf("--sensor s1 with --site: %v, want %s", err, want)
 	}
 }
 

@@ -95,7 +95,14 @@ func (s *stats) line(name string) string {
 // constants (what a calibration walk would give on a real site).
 func newLocator(t *testing.T, w *sim.Wing) *locate.Locator {
 	t.Helper()
-	s, err := site.Load(bytes.NewReader(w.SiteYAML()))
+	return newSiteLocator(t, w.SiteYAML())
+}
+
+// newSiteLocator returns the locator of the site file siteYAML with the
+// simulator's propagation model.
+func newSiteLocator(t *testing.T, siteYAML []byte) *locate.Locator {
+	t.Helper()
+	s, err := site.Load(bytes.NewReader(siteYAML))
 	if err != nil {
 		t.Fatalf("load simulated site: %v", err)
 	}

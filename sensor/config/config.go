@@ -172,6 +172,11 @@ type Source struct {
 	Serial       string  `yaml:"serial"`
 	SampleRateHz float64 `yaml:"sample_rate_hz"`
 	Seed         int64   `yaml:"seed"` // sim source
+	// SiteFile is, for the sim source, a site file (docs/site.md) to
+	// simulate instead of the demo wing (sim.FromSite); the node's
+	// sensor: must be one of its sensors. Load makes a relative path
+	// relative to the node config's folder.
+	SiteFile string `yaml:"site_file"`
 	// DatasetRoot is, for the file source, the folder the samples an
 	// rfw:dataset of path's metadata names must be in, after links, as
 	// scan's --dataset-root (sigmf.Overrides.DatasetRoot); empty, the
@@ -268,6 +273,9 @@ func Load(path string) (Config, error) {
 	c, err := Parse(data)
 	if err != nil {
 		return Config{}, fmt.Errorf("sensor config %q: %w", path, err)
+	}
+	if f := c.Source.SiteFile; f != "" && !filepath.IsAbs(f) {
+		c.Source.SiteFile = filepath.Join(filepath.Dir(path), f)
 	}
 	return c, nil
 }
@@ -431,6 +439,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		return bad("source.kind", "%q is not one of hackrf, hackrf_transfer, file, sim", c.Source.Kind)
+	}
+	if c.Source.SiteFile != "" && c.Source.Kind != SourceSim {
+		return bad("source.site_file", "set for source kind %q: only the sim source simulates a site file; remove it", c.Source.Kind)
 	}
 	// what the source kind is, for the messages about the HackRF's limits
 	kind := "source.kind " + c.Source.Kind

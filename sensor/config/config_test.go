@@ -34,18 +34,19 @@ func TestFiles(t *testing.T) {
 		"infeasible-plan.bad.yaml": "scan plan infeasible: band \"gsm900-ul\" max_revisit 200ms",
 		// what a HackRF (and the simulator, which models one) cannot do
 		// fails the check, not the run, at the key's line
-		"rate-hackrf.bad.yaml":     "[6:19] source.sample_rate_hz: 40 Msps is outside 2..20 Msps",
-		"rate-sim.bad.yaml":        "[4:37] source.sample_rate_hz: 1 Msps is outside 2..20 Msps",
-		"band-ghz.bad.yaml":        "[7:13] bands[0].low_hz: 0.88 Hz is below 1 MHz, the lowest a HackRF tunes (band edges are in Hz: is it in GHz? 0.88 GHz is 0.88e9)",
-		"band-10ghz.bad.yaml":      "[7:28] bands[1].low_hz: 10 GHz is above 6 GHz, the highest a HackRF tunes",
-		"band-khz.bad.yaml":        "[7:13] bands[0].low_hz: 100 kHz is below 1 MHz, the lowest a HackRF tunes",
-		"band-high-edge.bad.yaml":  "[8:14] bands[0].high_hz: 6.05 GHz is above 6 GHz",
-		"http-no-port.bad.yaml":    "[6:12] http_addr: \"localhost\" is not host:port (missing port in address), e.g. 127.0.0.1:9464",
-		"http-bad-port.bad.yaml":   "[5:12] http_addr: \"127.0.0.1:99999\": port \"99999\" is not a number in 0..65535",
-		"reffloor-zero.bad.yaml":   "[8:12] reference_floor.over_db: 0: want 1..30 dB (default 6), or negative for no reference floor",
-		"reffloor-rise.bad.yaml":   "[8:21] reference_floor.rise_db_per_hour: -1",
-		"reffloor-save.bad.yaml":   "[8:15] reference_floor.save_every: 1s: want 10s..1h",
-		"reffloor-folder.bad.yaml": "[8:9] reference_floor.file: \"/var/lib/rfwarden/\" is a folder",
+		"rate-hackrf.bad.yaml":       "[6:19] source.sample_rate_hz: 40 Msps is outside 2..20 Msps",
+		"rate-sim.bad.yaml":          "[4:37] source.sample_rate_hz: 1 Msps is outside 2..20 Msps",
+		"band-ghz.bad.yaml":          "[7:13] bands[0].low_hz: 0.88 Hz is below 1 MHz, the lowest a HackRF tunes (band edges are in Hz: is it in GHz? 0.88 GHz is 0.88e9)",
+		"band-10ghz.bad.yaml":        "[7:28] bands[1].low_hz: 10 GHz is above 6 GHz, the highest a HackRF tunes",
+		"band-khz.bad.yaml":          "[7:13] bands[0].low_hz: 100 kHz is below 1 MHz, the lowest a HackRF tunes",
+		"band-high-edge.bad.yaml":    "[8:14] bands[0].high_hz: 6.05 GHz is above 6 GHz",
+		"http-no-port.bad.yaml":      "[6:12] http_addr: \"localhost\" is not host:port (missing port in address), e.g. 127.0.0.1:9464",
+		"http-bad-port.bad.yaml":     "[5:12] http_addr: \"127.0.0.1:99999\": port \"99999\" is not a number in 0..65535",
+		"reffloor-zero.bad.yaml":     "[8:12] reference_floor.over_db: 0: want 1..30 dB (default 6), or negative for no reference floor",
+		"reffloor-rise.bad.yaml":     "[8:21] reference_floor.rise_db_per_hour: -1",
+		"reffloor-save.bad.yaml":     "[8:15] reference_floor.save_every: 1s: want 10s..1h",
+		"reffloor-folder.bad.yaml":   "[8:9] reference_floor.file: \"/var/lib/rfwarden/\" is a folder",
+		"site-file-not-sim.bad.yaml": `[3:55] source.site_file: set for source kind "file": only the sim source simulates a site file`,
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	if err != nil || len(files) == 0 {
@@ -137,6 +138,30 @@ func TestFullValues(t *testing.T) {
 		got, ok := c.GainDB(tc.hz)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("GainDB(%v): got %v,%v want %v,%v", tc.hz, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestSiteFileRelative: Load makes a relative source.site_file relative
+// to the node config's folder, and keeps an absolute one.
+func TestSiteFileRelative(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ given, want string }{
+		{"site.yaml", filepath.Join(dir, "site.yaml")},
+		{"../sites/c.yaml", filepath.Join(filepath.Dir(dir), "sites", "c.yaml")},
+		{"/etc/rfwarden/site.yaml", "/etc/rfwarden/site.yaml"},
+	} {
+		p := filepath.Join(dir, "node.yaml")
+		yaml := "site: demo\nsensor: s1\nsource: {kind: sim, site_file: " + tc.given + "}\nbands:\n  - {name: a, low_hz: 900e6, high_hz: 910e6}\n"
+		if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Source.SiteFile != tc.want {
+			t.Errorf("site_file %s: Load gave %q, want %q", tc.given, c.Source.SiteFile, tc.want)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 // Package sim is a seeded model of a prison wing for tests and the demo:
 // rooms on two landings, walls, sensors, and emitters that come and go on a
 // schedule (illicit phones, staff radios, authorised tablets, Wi-Fi access
-// points, a drone with its controller).
+// points, a drone with its controller). FromSite makes a wing from a
+// site file instead (the site's own rooms, walls and sensors, with the
+// standard wing's phones, staff radio and drone placed in its rooms).
 //
 // It gives three views of the same scenario:
 //
@@ -19,5 +21,5 @@
 // the same scenario, detections and samples.
 //
 // sim never imports fusion; SiteYAML emits the wing in the site-YAML shape
-// that fusion/site loads.
+// that fusion/site loads, and FromSite reads that shape itself.
 package sim

@@ -7,7 +7,8 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 )
 
-// Config sets up the standard wing.
+// Config sets up the standard wing (New) or a site's (FromSite, which
+// takes its site ID from the site file).
 type Config struct {
 	Seed   uint64
 	Start  time.Time // scenario start; zero means DefaultStart()

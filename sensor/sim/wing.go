@@ -235,10 +235,11 @@ func (w *Wing) ShadowDB(emitterID, sensorID string) float64 {
 	return ShadowSigmaDB * gauss(mix64(w.Seed, "shadow", emitterID, sensorID))
 }
 
-// ReceivedPowerDBm returns the mean power sensorID receives from emitterID
+// ReceivedPowerDBm returns the mean power sensorID reports from emitterID
 // at the emitter's nominal position (a drone's hover point) while it is on:
-// tx power + antenna gain - path loss + shadowing. It returns NaN for an
-// unknown ID.
+// tx power + antenna gain - path loss + shadowing - the sensor's OffsetDB
+// (a sensor whose site file gives offset_db reads that much low, as the
+// real one its calibration corrected). It returns NaN for an unknown ID.
 func (w *Wing) ReceivedPowerDBm(emitterID, sensorID string) float64 {
 	i := w.emitterIndex(emitterID)
 	s, ok := w.sensor(sensorID)
@@ -250,7 +251,7 @@ func (w *Wing) ReceivedPowerDBm(emitterID, sensorID string) float64 {
 }
 
 func (w *Wing) rxDBm(e Emitter, p Point, s SensorInfo) float64 {
-	return e.TxPowerDBm + s.AntennaGainDB - w.PathLossDB(e.CenterHz, e.Floor, p, e.HeightM, s) + w.ShadowDB(e.ID, s.ID)
+	return e.TxPowerDBm + s.AntennaGainDB - s.OffsetDB - w.PathLossDB(e.CenterHz, e.Floor, p, e.HeightM, s) + w.ShadowDB(e.ID, s.ID)
 }
 
 type siteYAML struct {
