@@ -236,6 +236,7 @@
     if (!loaders[page]) return;
     document.querySelectorAll('.page').forEach((p) => p.classList.toggle('hidden', p.id !== 'page-' + page));
     document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === page));
+    if (page !== 'sensors') leaveSensor();
     // A page the server refuses (a viewer opening #audit: 403 "needs role
     // admin or higher") says so at its top, not in the console alone
     // under an empty table (TestBrowserRefusedPageSaysSo).
@@ -1160,6 +1161,19 @@
     const start = el('button', { id: 'maint-start', text: 'Start maintenance' });
     start.addEventListener('click', () => act(start, 'POST', { minutes: Number(mins.value), reason: why.value }));
     $('maint').replaceChildren(mins, why, start, msg);
+  }
+  // leaveSensor stops the chosen sensor's spectrum when its page is left:
+  // the live feed is opened again without ?sensor=, so the frames stop
+  // coming and the hidden canvases are not drawn (they streamed on every
+  // page before: TestBrowserSpectrumStopsOffSensors). The page opened
+  // again asks for a sensor anew.
+  function leaveSensor() {
+    if (!st.specSensor) return;
+    st.specSensor = ''; st.spec = null; st.maintShown = '';
+    $('spec-title').textContent = 'Spectrum: choose a sensor';
+    $('maint').replaceChildren();
+    for (const id of ['spectrum', 'waterfall', 'noise']) { const c = $(id); c.getContext('2d').clearRect(0, 0, c.width, c.height); }
+    if (st.es) connect();
   }
   async function chooseSensor(id) {
     st.specSensor = id; st.spec = null; $('spec-title').textContent = 'Spectrum: ' + id;
