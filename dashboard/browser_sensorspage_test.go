@@ -1,11 +1,13 @@
 package dashboard
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/rfwarden/rfwarden/event"
 )
 
 // streamSpy wraps the page's EventSource before its scripts run:
@@ -37,5 +39,49 @@ func TestBrowserSpectrumStopsOffSensors(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`(() => { const o = `+openStreams+`; return o.length === 1 && !o[0].includes('sensor='); })()`))
 	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('spec-title').textContent`)); err != nil || got != "Spectrum: choose a sensor" {
 		t.Errorf("the sensors page's spectrum title after leaving it %q (%v), want it to ask for a sensor again", got, err)
+	}
+}
+
+// TestBrowserSpectrumOfflineSaid: an offline sensor's spectrum says why it
+// is empty (offline since its last heartbeat), an online one's that it
+// waits for its first frame until one is drawn, where both showed black
+// boxes without a word; and the noise floors say their unit (dBm).
+func TestBrowserSpectrumOfflineSaid(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	hub := ev.deps.Hub
+	hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: testNow.UnixNano(), State: event.StateOK,
+		NoiseFloorDBm: map[string]float64{"tetra": -106, "gsm900": -104}})
+	hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s2", TimeNS: testNow.Add(-time.Hour).UnixNano(), State: event.StateOK})
+	hub.PublishStatus("hmp1", "s2", "offline")
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	note := func() string {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const n = document.getElementById('spec-note'); return n.offsetParent === null ? '' : n.textContent; })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	within(t, ctx, 20*time.Second, "choose the offline s2",
+		chromedp.Navigate(srv.URL+"/#sensors"),
+		chromedp.Click(chromedp.CSS(`#sensor-rows tr[data-sensor="s2"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#spec-note`)))
+	// s2 was last heard at 09:30 UTC, an hour before testNow
+	if got := note(); !strings.Contains(got, "no spectrum: sensor offline since") || !strings.Contains(got, "09:30") {
+		t.Errorf("over the offline sensor's spectrum %q, want it offline since 09:30", got)
+	}
+	within(t, ctx, 20*time.Second, "choose s1",
+		chromedp.Click(chromedp.CSS(`#sensor-rows tr[data-sensor="s1"]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('spec-note').textContent === 'waiting for the first spectrum'`))
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#sensor-rows tr[data-sensor="s1"] td.bands').textContent`)); err != nil ||
+		!strings.Contains(got, "tetra -106 dBm") || !strings.Contains(got, "gsm900 -104 dBm") {
+		t.Errorf("s1's noise floors %q (%v), want each in dBm", got, err)
+	}
+	// the stream asks for s1 once chosen: its first frame takes the note away
+	for deadline := time.Now().Add(10 * time.Second); note() != ""; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("note over s1's spectrum after its frames %q, want none", note())
+		}
+		hub.PublishSpectrum(event.Spectrum{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: testNow.UnixNano(), CenterHz: 390e6, SampleRateHz: 2e6, PowerDBm: []float32{-100, -90, -100}})
 	}
 }

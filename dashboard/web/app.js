@@ -1111,13 +1111,13 @@
     const ss = await api('GET', '/sensors');
     ss.sort((a, b) => rankOf(a) - rankOf(b) || (a.sensor < b.sensor ? -1 : a.sensor > b.sensor ? 1 : 0));
     st.sensors = new Map(ss.map((s) => [s.sensor, s]));
-    if (st.specSensor) showMaintenance(st.specSensor);
+    if (st.specSensor) { showMaintenance(st.specSensor); specNote(); }
     // a disclosure opened stays open when the list is drawn again (every health report)
     const open = new Set([...$('sensor-rows').querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.sensor + '|' + d.closest('td').cellIndex));
     keepRowFocus('sensor-rows', () => $('sensor-rows').replaceChildren(...ss.map((s) => {
       const h = s.health || {};
       const nfs = Object.entries(h.noise_floor_dbm || {}), nv = nfs.map(([, v]) => v);
-      const nf = bandList(nfs.map(([b, v]) => b + ' ' + v.toFixed(0)), nfs.length + ' bands, ' + Math.min(...nv).toFixed(0) + '…' + Math.max(...nv).toFixed(0) + ' dBm');
+      const nf = bandList(nfs.map(([b, v]) => b + ' ' + v.toFixed(0) + ' dBm'), nfs.length + ' bands, ' + Math.min(...nv).toFixed(0) + '…' + Math.max(...nv).toFixed(0) + ' dBm');
       const span = (b) => { const r = (h.scan_bands_hz || {})[b]; return r ? ' ' + (r[0] / 1e6).toFixed(1) + '–' + (r[1] / 1e6).toFixed(1) + ' MHz' : ''; };
       const rvs = Object.entries(h.revisit_s || {});
       const rv = bandList(rvs.map(([b, v]) => b + span(b) + ' ' + v.toFixed(1) + 's'), rvs.length + ' bands, ≤ ' + Math.max(...rvs.map(([, v]) => v)).toFixed(1) + ' s');
@@ -1171,13 +1171,16 @@
     if (!st.specSensor) return;
     st.specSensor = ''; st.spec = null; st.maintShown = '';
     $('spec-title').textContent = 'Spectrum: choose a sensor';
+    specNote();
     $('maint').replaceChildren();
     for (const id of ['spectrum', 'waterfall', 'noise']) { const c = $(id); c.getContext('2d').clearRect(0, 0, c.width, c.height); }
     if (st.es) connect();
   }
   async function chooseSensor(id) {
     st.specSensor = id; st.spec = null; $('spec-title').textContent = 'Spectrum: ' + id;
+    for (const c of ['spectrum', 'waterfall']) $(c).getContext('2d').clearRect(0, 0, $(c).width, $(c).height);
     showMaintenance(id);
+    specNote();
     connect();
     const hs = await api('GET', '/sensors/' + encodeURIComponent(id) + '/health?window=day');
     const c = $('noise'), x = c.getContext('2d');
@@ -1198,8 +1201,24 @@
     const t = Math.max(0, Math.min(1, (v - lo) / (hi - lo)));
     return [Math.round(255 * Math.min(1, t * 2)), Math.round(255 * Math.max(0, t * 2 - 1)), Math.round(255 * (1 - t) * 0.6)];
   }
+  // specNote says over the chosen sensor's spectrum why none is drawn: the
+  // sensor is offline (stalled, never heard) since its last heartbeat, or
+  // its first frame has not come yet; the boxes stayed black without a
+  // word (TestBrowserSpectrumOfflineSaid). Nothing once a frame is drawn.
+  function specNote() {
+    const n = $('spec-note'), s = st.sensors && st.sensors.get(st.specSensor);
+    let text = '';
+    if (st.specSensor && !st.spec) {
+      if (s && statusRank[s.status] === 1) {
+        text = 'no spectrum: sensor ' + (s.status === 'unheard' || !s.last_heartbeat_ns ? s.status + ', never heard' : s.status + ' since ' + fmtHM(s.last_heartbeat_ns) + ' (its last heartbeat)');
+      } else text = 'waiting for the first spectrum';
+    }
+    n.textContent = text;
+    n.classList.toggle('hidden', !text);
+  }
   function drawSpectrum(s) {
     if (s.sensor !== st.specSensor) return;
+    if (!st.spec) { st.spec = s.time_ns || 1; specNote(); }
     const c = $('spectrum'), x = c.getContext('2d'), p = s.power_dbm;
     const lo = Math.min(...p), hi = Math.max(...p) + 1;
     x.fillStyle = '#000'; x.fillRect(0, 0, c.width, c.height); x.strokeStyle = '#3fb950'; x.beginPath();
