@@ -85,3 +85,40 @@ func TestBrowserSpectrumOfflineSaid(t *testing.T) {
 		hub.PublishSpectrum(event.Spectrum{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: testNow.UnixNano(), CenterHz: 390e6, SampleRateHz: 2e6, PowerDBm: []float32{-100, -90, -100}})
 	}
 }
+
+// TestBrowserEmptyListsSaid: a list read empty says so under its header,
+// where a bare header looked like a list still loading: the alert list
+// whose filters pass nothing, the incidents closed in the last 7 days
+// when none is; a list with rows says nothing.
+func TestBrowserEmptyListsSaid(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+	said := func(id string) string {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const n = document.getElementById('`+id+`'); return n.offsetParent === null ? '' : n.textContent; })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := said("alerts-empty"); got != "" {
+		t.Errorf("under the alert list with al1 shown %q, want nothing", got)
+	}
+	within(t, ctx, 10*time.Second, "filter on info alerts (none)",
+		chromedp.SetValue(chromedp.CSS(`#f-sev`), "info"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('f-sev').dispatchEvent(new Event('change'))`),
+		chromedp.WaitNotPresent(chromedp.CSS(`#alert-rows tr`)))
+	if got := said("alerts-empty"); got != "no alerts match these filters" {
+		t.Errorf("under the alert list its filters empty %q, want \"no alerts match these filters\"", got)
+	}
+	within(t, ctx, 10*time.Second, "the incidents closed in the last 7 days (none)",
+		chromedp.Navigate(srv.URL+"/#incidents"),
+		chromedp.WaitReady(chromedp.CSS(`#inc-rows tr[data-id="inc1"]`)),
+		chromedp.SetValue(chromedp.CSS(`#inc-state`), "closed"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('inc-state').dispatchEvent(new Event('change'))`),
+		chromedp.WaitNotPresent(chromedp.CSS(`#inc-rows tr`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('inc-empty').textContent !== ''`))
+	if got := said("inc-empty"); got != "none closed in the last 7 days" {
+		t.Errorf("under the incidents closed in the last 7 days %q, want \"none closed in the last 7 days\"", got)
+	}
+}

@@ -167,6 +167,15 @@
     while (log.children.length > 5) log.firstChild.remove();
   }
 
+  // emptyNote says under a list that nothing is in it (on) with text: an
+  // empty list read, apart from one still loading (nothing said) and one
+  // that failed (the page's error). A bare table header said nothing
+  // (TestBrowserEmptyListsSaid).
+  function emptyNote(id, on, text) {
+    $(id).textContent = on ? text : '';
+    $(id).classList.toggle('hidden', !on);
+  }
+
   // drawn says a page's fetched data is on screen: a performance mark
   // 'rfw-drawn-<page>' (startTime in ms since navigation start) and
   // data-drawn=<n> on the page's section; the browser tests wait for both.
@@ -520,6 +529,8 @@
   }
   // alertFilter reads the list's filters once and returns the test of an
   // alert against them.
+  // alertFiltered says whether any of the list's filters is set.
+  const alertFiltered = () => ['f-zone', 'f-type', 'f-state', 'f-sev'].some((id) => $(id).value) || $('f-unacked').checked;
   function alertFilter() {
     const zone = $('f-zone').value, type = $('f-type').value, unacked = $('f-unacked').checked, state = $('f-state').value, sev = $('f-sev').value;
     return a => (!zone || a.zone === zone) && (!type || a.rule === type) && (!unacked || !acked(a)) &&
@@ -568,6 +579,7 @@
     });
     markShownRow();
     showSelection();
+    emptyNote('alerts-empty', !trs.length && st.alertsLoaded, alertFiltered() ? 'no alerts match these filters' : 'no open alerts, none resolved in the last 7 days');
   }
   // markShownRow outlines the row whose detail is open.
   function markShownRow() {
@@ -1411,6 +1423,7 @@
         el('td', { text: i.state === 'closed' ? 'closed: ' + (i.outcome || '').replace('_', ' ') : i.reopened_ns ? 'open (reopened)' : i.state }), el('td', { text: (i.rooms || []).join(', ') }));
       return openable(tr, 'inc-detail', () => showIncident(i.id));
     }));
+    emptyNote('inc-empty', !is.length, { '': 'no incidents in the last 7 days', open: 'no open incidents', closed: 'none closed in the last 7 days' }[state]);
   }
   $('inc-state').addEventListener('change', () => loadIncidents());
   async function showIncident(id) {
