@@ -122,3 +122,37 @@ func TestBrowserEmptyListsSaid(t *testing.T) {
 		t.Errorf("under the incidents closed in the last 7 days %q, want \"none closed in the last 7 days\"", got)
 	}
 }
+
+// TestBrowserSearchScoreSaid: the search list says what a room's score is
+// (a legend, and the score's tooltip with its parts), and its found / not
+// found buttons name the room to a screen reader, where "score 7.48" was
+// unexplained and the buttons read "found" alone.
+func TestBrowserSearchScoreSaid(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	name := "a-102"
+	for _, r := range ev.deps.Site.Rooms {
+		if r.ID == "a-102" && r.Name != "" {
+			name = r.Name
+		}
+	}
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	row := `#search-list li[data-room="a-102"]`
+	within(t, ctx, 10*time.Second, "the search list",
+		chromedp.Navigate(srv.URL+"/#heatmap"),
+		chromedp.WaitVisible(chromedp.CSS(row+` input.search-note`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const li = document.querySelector('`+row+`'), s = li.querySelector('.score');
+		return [s ? s.textContent : '', s ? s.title : '', ...[...li.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') || ''),
+			document.getElementById('search-legend')?.textContent || '']; })()`))
+	if err != nil || len(got) != 5 {
+		t.Fatalf("a-102's line %q (%v)", got, err)
+	}
+	if !strings.HasPrefix(got[1], got[0]+" = ") || !strings.Contains(got[1], "located in the last 30 min") || !strings.Contains(got[1], "0.05 for each of the") {
+		t.Errorf("a-102's %q explained %q, want its parts: the emitters of the last 30 min, 0.05 a transmission of the last hour", got[0], got[1])
+	}
+	if got[2] != "found in "+name || got[3] != "not found in "+name {
+		t.Errorf("a-102's buttons read %q, %q; want them to name %s", got[2], got[3], name)
+	}
+	if !strings.Contains(got[4], "Rooms by score") {
+		t.Errorf("search list legend %q, want what the score is", got[4])
+	}
+}

@@ -1054,6 +1054,16 @@
   // follows the heat (every few seconds): it is not drawn again while a
   // note is being typed (#search-paused says so), and a note typed is kept
   // (st.searchNotes) until it is sent.
+  // scoreTitle says what room r's score is made of, as GET /search
+  // (dashboard searchList) reckons it: each phone or drone located in the
+  // last 30 min adds its probability of being in the room (one emitter
+  // weighs at most 1), each transmission located there in the last hour
+  // 0.05. "score 7.48" was unexplained (TestBrowserSearchScoreSaid).
+  function scoreTitle(r) {
+    const heard = 0.05 * (r.recent || 0), emitters = Math.max(0, r.score - heard);
+    return 'score ' + r.score.toFixed(2) + ' = ' + emitters.toFixed(2) + ' (phones and drones located in the last 30 min, each by its probability of being here: one emitter weighs at most 1) + ' +
+      heard.toFixed(2) + ' (0.05 for each of the ' + (r.recent || 0) + ' transmissions located here in the last hour)';
+  }
   async function loadSearch() {
     if (ranks[st.me.role] < ranks.officer) { $('search-list').replaceChildren(el('li', { text: 'officers only' })); return; }
     const typing = () => document.activeElement && document.activeElement.matches('#search-list input');
@@ -1067,7 +1077,8 @@
     st.searchNotes = st.searchNotes || new Map();
     st.searchErrors = st.searchErrors || new Map();
     $('search-list').replaceChildren(...rooms.map((r) => {
-      const found = el('button', { text: 'found' }), none = el('button', { text: 'not found' });
+      const where = r.name || r.room;
+      const found = el('button', { text: 'found', 'aria-label': 'found in ' + where }), none = el('button', { text: 'not found', 'aria-label': 'not found in ' + where });
       const note = el('input', { type: 'text', class: 'search-note', maxlength: '2000', placeholder: 'note (optional)', 'aria-label': 'note for ' + (r.name || r.room) });
       note.value = st.searchNotes.get(r.room) || '';
       note.addEventListener('input', () => { if (note.value) st.searchNotes.set(r.room, note.value); else st.searchNotes.delete(r.room); });
@@ -1085,7 +1096,8 @@
         } catch (e) { st.searchErrors.set(r.room, 'Not recorded: ' + e.message); msg.textContent = st.searchErrors.get(r.room); } finally { found.disabled = none.disabled = false; }
       };
       found.addEventListener('click', () => rec(true)); none.addEventListener('click', () => rec(false));
-      const li = el('li', { 'data-room': r.room }, el('span', { text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none, msg);
+      const li = el('li', { 'data-room': r.room }, el('span', { text: where + ' (' + r.zone + ') ' }),
+        el('abbr', { class: 'score', title: scoreTitle(r), text: 'score ' + r.score.toFixed(2) }), el('span', { text: (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none, msg);
       const o = r.outcome;
       if (o) {
         li.classList.add('searched');
