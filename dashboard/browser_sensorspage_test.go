@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +156,65 @@ func TestBrowserSearchScoreSaid(t *testing.T) {
 	}
 	if !strings.Contains(got[4], "Rooms by score") {
 		t.Errorf("search list legend %q, want what the score is", got[4])
+	}
+}
+
+// TestBrowserPolish: small things an explorer found. The page names an
+// icon (/favicon.ico was a 404 on every load); an acknowledged alert's row
+// keeps 4.5:1 contrast (it faded to ~2.4:1); a text field has the buttons'
+// 3 px focus ring; an incident's rooms do not wrap at their hyphen; the
+// incident timeline has room for its "10." marker.
+func TestBrowserPolish(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	acked := event.Alert{Schema: 1, ID: "ack-1", Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityCritical, State: event.AlertFiring,
+		Summary: "LTE uplink in cell A1-03", Room: "a-103", Zone: "wing-a", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano(),
+		AckBy: "officer", AckNote: "searched", AckNS: testNow.UnixNano()}
+	if err := ev.al.UpsertAlert(context.Background(), acked); err != nil {
+		t.Fatal(err)
+	}
+	browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+	within(t, ctx, 10*time.Second, "the acknowledged row", chromedp.WaitVisible(chromedp.CSS(`tr[data-id="ack-1"].acked`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(() => {
+		const rgb = (c) => c.match(/[\d.]+/g).map(Number);
+		const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+		const bg = rgb(getComputedStyle(document.body).backgroundColor), tr = document.querySelector('tr[data-id="ack-1"]');
+		let worst = 99;
+		for (const td of tr.children) {
+			let fg = rgb(getComputedStyle(td).color), a = 1;
+			for (let n = td; n && n !== document.body; n = n.parentElement) a *= Number(getComputedStyle(n).opacity);
+			fg = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a)); // faded over the page
+			const [l1, l2] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+			worst = Math.min(worst, (l1 + 0.05) / (l2 + 0.05));
+		}
+		const note = document.getElementById('bulk-note'); note.focus();
+		const icon = document.querySelector('link[rel~="icon"]');
+		return { contrast: worst, ring: getComputedStyle(note).outlineWidth + ' ' + getComputedStyle(note).outlineStyle, icon: icon ? icon.getAttribute('href') : '' };
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got["contrast"].(float64); c < 4.5 {
+		t.Errorf("an acknowledged row's lowest text contrast %.2f:1, want at least 4.5:1", c)
+	}
+	if got["ring"] != "3px solid" {
+		t.Errorf("a focused text field's outline %v, want the buttons' 3px solid", got["ring"])
+	}
+	if got["icon"] != "data:," {
+		t.Errorf("the page's icon %q, want an inline one (data:,), not /favicon.ico", got["icon"])
+	}
+	within(t, ctx, 10*time.Second, "an incident's detail",
+		chromedp.Navigate(srv.URL+"/#incidents"),
+		chromedp.Click(chromedp.CSS(`#inc-rows tr[data-id="inc1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#inc-detail ol.timeline`)))
+	inc, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[getComputedStyle(document.querySelector('#inc-rows tr[data-id="inc1"] td:last-child span.id') || document.body).whiteSpace,
+		String(parseFloat(getComputedStyle(document.querySelector('#inc-detail ol.timeline')).paddingLeft) / parseFloat(getComputedStyle(document.documentElement).fontSize))]`))
+	if err != nil || len(inc) != 2 {
+		t.Fatalf("incident list and detail: %q (%v)", inc, err)
+	}
+	if inc[0] != "nowrap" {
+		t.Errorf("an incident's room id wraps (white-space %q), want nowrap", inc[0])
+	}
+	if rem, err := strconv.ParseFloat(inc[1], 64); err != nil || rem < 2 {
+		t.Errorf("the incident timeline's padding %s rem, want at least 2 for its \"10.\" marker", inc[1])
 	}
 }

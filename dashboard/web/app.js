@@ -1427,12 +1427,15 @@
   });
 
   // ---- incidents
+  // idList is a cell of ids ("a-101, a-102"), each kept on its line
+  // (span.id): they wrapped at their hyphen.
+  const idList = (ids) => el('td', { class: 'ids' }, ...(ids || []).flatMap((id, k) => [k ? ', ' : '', el('span', { class: 'id', text: id })]));
   async function loadIncidents() {
     const state = $('inc-state').value;
     const is = await api('GET', '/incidents' + (state ? '?state=' + state : ''));
     $('inc-rows').replaceChildren(...is.map((i) => {
       const tr = el('tr', { 'data-id': i.id }, el('td', { text: fmtT(i.opened_ns) }), el('td', { text: i.kind }), el('td', { text: i.summary }),
-        el('td', { text: i.state === 'closed' ? 'closed: ' + (i.outcome || '').replace('_', ' ') : i.reopened_ns ? 'open (reopened)' : i.state }), el('td', { text: (i.rooms || []).join(', ') }));
+        el('td', { text: i.state === 'closed' ? 'closed: ' + (i.outcome || '').replace('_', ' ') : i.reopened_ns ? 'open (reopened)' : i.state }), idList(i.rooms));
       return openable(tr, 'inc-detail', () => showIncident(i.id));
     }));
     emptyNote('inc-empty', !is.length, { '': 'no incidents in the last 7 days', open: 'no open incidents', closed: 'none closed in the last 7 days' }[state]);
