@@ -21,8 +21,9 @@ import (
 // The view is fitted to the floor's rooms and sensors but for the "outside"
 // rooms: those are catch-alls around the site (the demo's reaches 150 m out,
 // against a 48 m wing) and are drawn, cut off by the view's edge. Each room's
-// label is sized to fit inside it, and a room whose name cannot be read at
-// that size is labelled with its ID (the name stays in its tooltip).
+// label is sized to fit inside it, at most the floor's label size (labelFont),
+// and a room whose name would be drawn under 3/4 of that size is labelled
+// with its ID when the ID reads larger (the name stays in its tooltip).
 func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 	if s == nil {
 		return nil, fmt.Errorf("no site model loaded")
@@ -73,7 +74,7 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 	// yellow: 3:1 against each (TestTUIHeatOverlayContrast)
 	b.WriteString(`<defs><pattern id="hatch" width="1" height="1" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="1" stroke="#fff" stroke-opacity="0.8" stroke-width="0.3"/></pattern>`)
 	b.WriteString(`<pattern id="hatch-dark" width="1" height="1" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="1" stroke="#000" stroke-opacity="0.7" stroke-width="0.3"/></pattern></defs>`)
-	font := math.Max(0.4, math.Min(w, h)/40)
+	font := labelFont(w, h)
 	for _, r := range s.Rooms {
 		if r.Floor != floor || len(r.Polygon) < 3 {
 			continue
@@ -103,8 +104,10 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 			continue
 		}
 		label, size := name, labelSize(name, rx1-rx0, ry1-ry0, font)
-		if size < font/2 && len(r.ID) < len(name) {
-			label, size = r.ID, labelSize(r.ID, rx1-rx0, ry1-ry0, font)
+		if size < 0.75*font {
+			if idSize := labelSize(r.ID, rx1-rx0, ry1-ry0, font); idSize > size {
+				label, size = r.ID, idSize
+			}
 		}
 		fmt.Fprintf(&b, `<text class="room-label" x="%.3f" y="%.3f" font-size="%.3f" text-anchor="middle" dominant-baseline="middle" fill="#dde" pointer-events="none">%s</text>`,
 			cx, yflip-cy, size, html.EscapeString(label))
@@ -118,6 +121,16 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 	}
 	b.WriteString(`<g id="emitters"></g></svg>`)
 	return b.Bytes(), nil
+}
+
+// labelFont is the floor's label size, in metres, for a drawing of w × h
+// metres: a 40th of its short side, and at least a 70th of its width. The
+// page fits the drawing to a wide box (the floor plan's column, 70% of the
+// window high), so a long, shallow floor is drawn to its width: a 40th of
+// its depth alone made Landing 2's labels (50 × 14 m) about 6 px high
+// (TestFloorSVGWideFloorReadable). Never under 0.4 m.
+func labelFont(w, h float64) float64 {
+	return math.Max(0.4, math.Max(math.Min(w, h)/40, w/70))
 }
 
 // labelSize is the font size, in metres, at which label fits a room of

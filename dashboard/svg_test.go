@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -102,5 +103,44 @@ func TestFloorSVGFitsTheBuilding(t *testing.T) {
 		if !ok || size <= 0 || 0.6*size*float64(len(name)) > 3 {
 			t.Errorf("label %q at %.2f m (present %v): wants to fit 3 m", name, size, ok)
 		}
+	}
+}
+
+// TestFloorSVGWideFloorReadable: a long, shallow floor (the standard
+// site's Landing 2, 48 × 12 m of 4 m cells) is drawn to the page's width,
+// and its cells' names fitted only at a 40th of its depth, about 6 px on
+// screen: its labels are sized to its width, and a cell whose name would
+// be small is labelled with its ID, larger.
+func TestFloorSVGWideFloorReadable(t *testing.T) {
+	s := &site.Site{ID: "hmp1", Floors: []site.Floor{{ID: "L2", Name: "Landing 2"}}}
+	for i := range 12 {
+		x := float64(4 * i)
+		for j, side := range []string{"south", "north"} {
+			y := float64(8 * j)
+			s.Rooms = append(s.Rooms, site.Room{ID: fmt.Sprintf("L2-%c%02d", strings.ToUpper(side)[0], i+1), Name: fmt.Sprintf("Cell L2 %s %d", side, i+1),
+				Floor: "L2", Kind: site.KindCell, Zone: "wing-a", Polygon: []site.Point{{X: x, Y: y}, {X: x + 4, Y: y}, {X: x + 4, Y: y + 4}, {X: x, Y: y + 4}}})
+		}
+	}
+	b, err := FloorSVG(s, "L2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root struct {
+		Texts []struct {
+			Size  float64 `xml:"font-size,attr"`
+			Label string  `xml:",chardata"`
+		} `xml:"text"`
+	}
+	if err := xml.Unmarshal(b, &root); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]float64{}
+	for _, x := range root.Texts {
+		labels[x.Label] = x.Size
+	}
+	// 50 m wide with its padding: a 70th is 0.71 m, where a 40th of its
+	// 14 m depth was the 0.4 m floor
+	if size, ok := labels["L2-N07"]; !ok || size < 0.7 {
+		t.Errorf("cell L2-N07 labelled %v: want its ID at 0.7 m or more (a 70th of the floor's width)", labels)
 	}
 }
