@@ -72,10 +72,6 @@ func TestFloorSVGFitsTheBuilding(t *testing.T) {
 		Polys   []struct {
 			Room string `xml:"data-room,attr"`
 		} `xml:"polygon"`
-		Texts []struct {
-			Size  float64 `xml:"font-size,attr"`
-			Label string  `xml:",chardata"`
-		} `xml:"text"`
 	}
 	if err := xml.Unmarshal(b, &root); err != nil {
 		t.Fatal(err)
@@ -87,10 +83,7 @@ func TestFloorSVGFitsTheBuilding(t *testing.T) {
 	if len(root.Polys) != len(s.Rooms) {
 		t.Errorf("%d room polygons, want %d (outside drawn too)", len(root.Polys), len(s.Rooms))
 	}
-	labels := map[string]float64{}
-	for _, x := range root.Texts {
-		labels[x.Label] = x.Size
-	}
+	labels := svgLabels(t, b)
 	if _, ok := labels["Outside the wall"]; ok {
 		t.Error("the outside room is labelled (its centroid may fall anywhere)")
 	}
@@ -125,6 +118,18 @@ func TestFloorSVGWideFloorReadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	labels := svgLabels(t, b)
+	// 50 m wide with its padding: a 70th is 0.71 m, where a 40th of its
+	// 14 m depth was the 0.4 m floor
+	if size, ok := labels["L2-N07"]; !ok || size < 0.7 {
+		t.Errorf("cell L2-N07 labelled %v: want its ID at 0.7 m or more (a 70th of the floor's width)", labels)
+	}
+}
+
+// svgLabels returns the font size of each text of floor drawing b, by its
+// text (the rooms' labels).
+func svgLabels(t *testing.T, b []byte) map[string]float64 {
+	t.Helper()
 	var root struct {
 		Texts []struct {
 			Size  float64 `xml:"font-size,attr"`
@@ -138,9 +143,5 @@ func TestFloorSVGWideFloorReadable(t *testing.T) {
 	for _, x := range root.Texts {
 		labels[x.Label] = x.Size
 	}
-	// 50 m wide with its padding: a 70th is 0.71 m, where a 40th of its
-	// 14 m depth was the 0.4 m floor
-	if size, ok := labels["L2-N07"]; !ok || size < 0.7 {
-		t.Errorf("cell L2-N07 labelled %v: want its ID at 0.7 m or more (a 70th of the floor's width)", labels)
-	}
+	return labels
 }
