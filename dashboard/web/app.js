@@ -681,7 +681,9 @@
         }
         msg.textContent = '';
         btn.disabled = true;
-        try { onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false); $('banner').classList.add('hidden'); showAlert(a.id); }
+        // onAlert settles the banner: it stays while it is about another
+        // alert still firing unacknowledged (TestBrowserAckKeepsOtherBanner)
+        try { onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false); showAlert(a.id); }
         catch (e) { msg.textContent = 'Not acknowledged: ' + e.message; btn.disabled = false; note.focus(); }
       });
       kids.push(form, msg);
