@@ -52,3 +52,27 @@ func TestBrowserAckKeepsOtherBanner(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="n08"].acked`)),
 		chromedp.WaitNotVisible(chromedp.CSS(`#banner`)))
 }
+
+// TestBrowserSoundOffNotice: a page loaded with no click or key on it (a
+// wall display that reloads itself) has its alarm sound kept off by the
+// browser: the header says so until a click anywhere turns it on. The
+// page beeped into a suspended AudioContext, silent all its life.
+func TestBrowserSoundOffNotice(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	const state = `(document.getElementById('sound-off').classList.contains('hidden') ? 'hidden' : document.getElementById('sound-off').textContent)`
+	within(t, ctx, 10*time.Second, "reloaded with no gesture, the sound is off",
+		chromedp.Reload(),
+		chromedp.WaitReady(chromedp.CSS(`#page-alerts[data-drawn]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sound-off`)))
+	if v := evalString(t, ctx, state); v != "sound off — click anywhere to enable" {
+		t.Errorf("notice after a reload: %q", v)
+	}
+	shot(t, ctx, "sound-off")
+	within(t, ctx, 10*time.Second, "a click turns it on",
+		chromedp.Click(chromedp.CSS(`#page-alerts`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#sound-off`)))
+	if v := evalString(t, ctx, `window.rfwAudioState ? window.rfwAudioState() : 'no state'`); v != "running" {
+		t.Errorf("audio after a click: %q, want running", v)
+	}
+}

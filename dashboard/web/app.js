@@ -206,6 +206,7 @@
       $('h-floor').replaceChildren(...st.site.floors.map((f) => el('option', { value: f.id, text: f.name || f.id })));
     }
     $('pw-required').classList.toggle('hidden', !st.me.must_change);
+    wakeSound(); showSound();
     if (!st.me.must_change) connect(); // until then the feed is refused
     route(); // loads the page shown; the alert feed page loads the alert list
   }
@@ -408,13 +409,33 @@
     } catch (e) { return ''; }
   }
 
+  // audio is the page's AudioContext, made as the app starts. Made
+  // before any click or key on the page (a wall display that reloads
+  // itself), the browser keeps it suspended and every beep silent: it is
+  // resumed on each beep and on the first click or key, and #sound-off
+  // says so while it is suspended (TestBrowserSoundOffNotice).
+  function audio() {
+    try {
+      if (!st.audio && window.AudioContext) { st.audio = new AudioContext(); st.audio.onstatechange = showSound; }
+    } catch (e) { console.error(e); } // no sound is no reason not to show the alerts
+    return st.audio;
+  }
+  function showSound() { $('sound-off').classList.toggle('hidden', !st.audio || st.audio.state !== 'suspended'); }
+  function wakeSound() {
+    const ac = audio();
+    if (ac && ac.state === 'suspended') ac.resume().then(showSound, () => { });
+  }
+  document.addEventListener('click', wakeSound, true);
+  document.addEventListener('keydown', wakeSound, true);
+  window.rfwAudioState = () => st.audio ? st.audio.state : 'none'; // the browser test's look
+
   function beep() {
     try {
-      st.audio = st.audio || new AudioContext();
-      const o = st.audio.createOscillator(), g = st.audio.createGain();
-      o.frequency.value = 880; o.connect(g); g.connect(st.audio.destination);
-      g.gain.setValueAtTime(0.3, st.audio.currentTime); g.gain.exponentialRampToValueAtTime(0.001, st.audio.currentTime + 0.8);
-      o.start(); o.stop(st.audio.currentTime + 0.8);
+      wakeSound();
+      const ac = audio(), o = ac.createOscillator(), g = ac.createGain();
+      o.frequency.value = 880; o.connect(g); g.connect(ac.destination);
+      g.gain.setValueAtTime(0.3, ac.currentTime); g.gain.exponentialRampToValueAtTime(0.001, ac.currentTime + 0.8);
+      o.start(); o.stop(ac.currentTime + 0.8);
     } catch (e) { }
   }
 
