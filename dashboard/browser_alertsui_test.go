@@ -2,12 +2,16 @@ package dashboard
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/rfwarden/rfwarden/event"
 )
 
 // evalString runs js in the page and returns its string, or fails the test.
@@ -75,4 +79,83 @@ func TestBrowserSoundOffNotice(t *testing.T) {
 	if v := evalString(t, ctx, `window.rfwAudioState ? window.rfwAudioState() : 'no state'`); v != "running" {
 		t.Errorf("audio after a click: %q, want running", v)
 	}
+}
+
+// stopDashboard stops the test server srv as a dashboard stopped would:
+// its port refuses connections, its open streams are cut. The function it
+// returns starts it again on the same port, sessions kept.
+func stopDashboard(t *testing.T, srv *httptest.Server) (start func()) {
+	t.Helper()
+	addr, h := srv.Listener.Addr().String(), srv.Config.Handler
+	srv.Listener.Close()
+	srv.CloseClientConnections()
+	return func() {
+		t.Helper()
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("start the dashboard again on %s: %v", addr, err)
+		}
+		again := &http.Server{Handler: h}
+		go again.Serve(l)
+		t.Cleanup(func() { again.Close() })
+	}
+}
+
+// TestBrowserDashboardUnreachable: a dashboard that stops answering (its
+// server stopped, the network gone) is shown as loudly as fusion offline:
+// a bar in the warning colour saying since when and that the alerts shown
+// are as of then, the list's note and each open alert's state "as of"
+// then; all go when the page's stream opens again. Before, a grey
+// "reconnecting…" in the header said so, the alerts shown firing.
+func TestBrowserDashboardUnreachable(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the live feed", chromedp.WaitVisible(chromedp.CSS(`#live.ok`)))
+	start := stopDashboard(t, srv)
+	within(t, ctx, liveWait, "the bar says the dashboard is unreachable",
+		chromedp.WaitVisible(chromedp.CSS(`#dash-banner`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#alert-rows tr[data-id="al1"]')?.textContent.includes('as of')`))
+	v := evalString(t, ctx, `(() => { const b = document.getElementById('dash-banner');
+		return b.textContent + ' | ' + getComputedStyle(b).backgroundColor + ' | ' + document.getElementById('alerts-stale').textContent; })()`)
+	if !strings.HasPrefix(v, "Dashboard unreachable since 10:3") || !strings.Contains(v, " UTC: the alerts shown are as of then | rgb(210, 153, 34) | Alert states as of 10:3") ||
+		!strings.Contains(v, "when the dashboard became unreachable: an alert shown firing may have ended since, and a new one is not shown until the dashboard answers again.") {
+		t.Errorf("bar | its colour | list note = %q, want \"Dashboard unreachable since 10:3x UTC: the alerts shown are as of then\" in the warning colour, and the list as of then", v)
+	}
+	shot(t, ctx, "dashboard-unreachable")
+	start()
+	within(t, ctx, liveWait, "all go when the stream opens again",
+		chromedp.WaitVisible(chromedp.CSS(`#live.ok`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#dash-banner`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#alerts-stale`)),
+		chromedp.Poll[chromedp.Void](`!document.querySelector('#alert-rows tr[data-id="al1"]').textContent.includes('as of')`))
+}
+
+// TestBrowserAlertDetailUnreachable: a row clicked while the dashboard
+// does not answer says so in the detail card, for that alert, in place of
+// the alert shown before; the card shows the alert once the dashboard
+// answers again. Before, the click threw "Uncaught (in promise)
+// TypeError: Failed to fetch" into the console and the card kept the
+// alert shown before.
+func TestBrowserAlertDetailUnreachable(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	w1 := ev.al.alerts["al1"]
+	w1.ID, w1.Severity, w1.Summary = "w1", event.SeverityWarning, "warning w1"
+	ev.al.alerts["w1"] = w1
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "open al1",
+		clickNow(`tr[data-id="al1"]`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('alert-detail').dataset.id === 'al1'`))
+	start := stopDashboard(t, srv)
+	within(t, ctx, 10*time.Second, "click w1 with the dashboard stopped",
+		clickNow(`tr[data-id="w1"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#alert-detail-msg`)))
+	if v := evalString(t, ctx, `document.getElementById('alert-detail').dataset.id + ' | ' + document.querySelector('#alert-detail h2').textContent + ' | ' + document.getElementById('alert-detail-msg').textContent`); v !=
+		"w1 | WARNING: warning w1 | Not shown: the dashboard did not answer (Failed to fetch); tried again every 15 s" {
+		t.Errorf("detail after a click with the dashboard stopped: %q", v)
+	}
+	start()
+	within(t, ctx, 10*time.Second, "shown once the dashboard answers",
+		chromedp.Evaluate[chromedp.Void](`window.rfwFollowAlertDetail()`, chromedp.EvalAwaitPromise),
+		chromedp.WaitNotPresent(chromedp.CSS(`#alert-detail-msg`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alert-detail .alert-state`)))
 }

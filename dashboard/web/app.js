@@ -298,6 +298,7 @@
   function showFusion(list) {
     const b = $('fusion-banner');
     const down = (list || []).filter((x) => x.state !== 'online');
+    st.fusionDown = down;
     showStale(down);
     if (!down.length) { b.classList.add('hidden'); b.textContent = ''; b.title = ''; return; }
     const say = (x) => {
@@ -322,18 +323,24 @@
   // heard live by the dashboard, and that fusion raises no sensor alert
   // meanwhile. Before 2026-12-07 an old alert showed "firing" as if it
   // were now.
+  // While the dashboard itself is unreachable (st.lostSince) the alert
+  // list is as of then, whatever fusion does.
   function showStale(down) {
-    const since = down.length ? Math.min(...down.map((x) => x.since_ns || Infinity)) : 0;
+    const lost = st.lostSince ? [{ since_ns: st.lostSince }] : [], both = down.concat(lost);
+    const since = both.length ? Math.min(...both.map((x) => x.since_ns || Infinity)) : 0;
     const was = st.staleSince || 0;
     st.staleSince = Number.isFinite(since) ? since : 0;
     const a = $('alerts-stale'), s = $('sensors-stale');
-    if (!down.length) {
-      a.classList.add('hidden'); a.textContent = ''; s.classList.add('hidden'); s.textContent = '';
-    } else {
-      const at = fmtHM(st.staleSince), what = down.some((x) => x.state === 'offline') ? 'fusion went offline' : down.some((x) => x.state === 'deaf') ? 'fusion stopped hearing the sensors' : 'the dashboard connected with no word from fusion';
-      a.textContent = 'Alert states as of ' + at + ', when ' + what + ': an alert shown firing may have ended since, and a new one is not raised until fusion is back.';
+    const at = fmtHM(st.staleSince), what = down.some((x) => x.state === 'offline') ? 'fusion went offline' : down.some((x) => x.state === 'deaf') ? 'fusion stopped hearing the sensors'
+      : down.length ? 'the dashboard connected with no word from fusion' : 'the dashboard became unreachable';
+    if (!both.length) { a.classList.add('hidden'); a.textContent = ''; } else {
+      a.textContent = 'Alert states as of ' + at + ', when ' + what + ': an alert shown firing may have ended since, and a new one is not ' +
+        (down.length ? 'raised until fusion is back.' : 'shown until the dashboard answers again.');
+      a.classList.remove('hidden');
+    }
+    if (!down.length) { s.classList.add('hidden'); s.textContent = ''; } else {
       s.textContent = 'No sensor alert (offline, tampered, jammed) is raised since ' + at + ', when ' + what + ': the states below are the sensors\' own, heard by the dashboard live.';
-      a.classList.remove('hidden'); s.classList.remove('hidden');
+      s.classList.remove('hidden');
     }
     if (was !== st.staleSince && st.alertsLoaded) { st.alertRows.clear(); renderAlerts(''); } // the rows' "as of" changes
   }
@@ -354,6 +361,22 @@
     if (/EOF|reset by peer|lost|closed/i.test(r)) return 'connection lost';
     return r.length > 60 ? r.slice(0, 59) + '…' : r;
   }
+  // showUnreachable shows the #dash-banner, in fusion's warning colour,
+  // while the page's stream from the dashboard is broken (the dashboard
+  // stopped, the network gone) and the browser tries again (on), since the
+  // first failure, and the alert list "as of" then (showStale); it goes
+  // when the stream opens again. Before, a grey "reconnecting…" in the
+  // header said so, the alerts shown firing and the banner blinking
+  // (TestBrowserDashboardUnreachable).
+  function showUnreachable(on) {
+    if (on === !!st.lostSince) return;
+    st.lostSince = on ? serverNow() : 0;
+    const b = $('dash-banner');
+    b.textContent = on ? 'Dashboard unreachable since ' + fmtHM(st.lostSince) + ': the alerts shown are as of then' : '';
+    b.title = on ? 'the browser gets no answer from the dashboard (it stopped, or the network is down) and tries again every few seconds' : '';
+    b.classList.toggle('hidden', !on);
+    showStale(st.fusionDown || []);
+  }
   function connect() {
     if (st.es) st.es.close();
     let url = '/api/v1/events';
@@ -361,6 +384,7 @@
     const es = new EventSource(url);
     st.es = es; st.feed = null;
     es.onopen = () => {
+      showUnreachable(false);
       showFeed(); // "live" once the stream says the feed is connected
       // what was published while the feed was down (a network blip, a
       // dashboard restart) is in the store: read it again
@@ -369,12 +393,15 @@
     };
     es.onerror = () => {
       st.feed = null;
-      if (es.readyState !== EventSource.CLOSED) { setLive('reconnecting…'); return; }
+      if (es.readyState !== EventSource.CLOSED) { setLive('reconnecting…'); showUnreachable(true); return; }
       // The browser gives up on an answer that is no stream (429: too many
       // live feeds for this login; 401: logged out) and never tries again:
       // say why, loudly (this screen gets no alerts), and try every 30 s.
       setLive('LIVE UPDATES STOPPED', 'bad');
-      feedRefusal(url).then((why) => { if (why && st.es === es) setLive('LIVE UPDATES STOPPED: ' + why + ' (trying again every 30 s)', 'bad'); });
+      feedRefusal(url).then((why) => {
+        if (st.es !== es) return;
+        if (why === null) showUnreachable(true); else if (why) setLive('LIVE UPDATES STOPPED: ' + why + ' (trying again every 30 s)', 'bad');
+      });
       setTimeout(() => { if (st.es === es) connect(); }, 30000);
     };
     es.addEventListener('feed', (m) => {
@@ -398,6 +425,7 @@
 
   // feedRefusal asks the feed's URL once more, as a plain request, for the
   // server's reason to refuse it; a stream that opens is closed at once.
+  // null: no answer (the dashboard unreachable).
   async function feedRefusal(url) {
     const ctl = new AbortController();
     try {
@@ -406,7 +434,7 @@
       if (r.status === 401) { showLogin('Your session ended: log in again.'); return 'logged out'; }
       const data = await r.json().catch(() => ({}));
       return data.error || r.statusText;
-    } catch (e) { return ''; }
+    } catch (e) { return null; }
   }
 
   // audio is the page's AudioContext, made as the app starts. Made
@@ -554,7 +582,7 @@
       el('td', { text: a.state + (st.staleSince && a.state !== 'resolved' ? ' (as of ' + fmtHM(st.staleSince) + ')' : '') + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
         title: a.ack_ns ? 'acknowledged ' + fmtT(a.ack_ns) : '' }));
     tr.alert = a;
-    openable(tr, 'alert-detail', () => showAlert(a.id));
+    openable(tr, 'alert-detail', () => openAlert(a.id));
     if (!st.me || ranks[st.me.role] < ranks.officer) return tr;
     const td = el('td', { class: 'sel' });
     td.addEventListener('click', (ev) => ev.stopPropagation()); // selecting is not opening
@@ -653,6 +681,24 @@
     if (!box.classList.contains('hidden') && ids.includes(box.dataset.id)) showAlert(box.dataset.id).catch(() => { });
   });
 
+  // openAlert shows alert id's detail. When it cannot be read (the
+  // dashboard unreachable: "Failed to fetch") the card says so, for that
+  // alert, in place of the one shown before, and a page that got no answer
+  // tries again with the open detail's refresh (followAlertDetail). Before,
+  // the card kept the alert shown before, the error in the console alone
+  // (TestBrowserAlertDetailUnreachable).
+  function openAlert(id) {
+    return showAlert(id).catch((e) => {
+      if (e.message === 'log in first') return;
+      const box = $('alert-detail'), a = st.alerts.get(id), noAnswer = e instanceof TypeError;
+      box.replaceChildren(el('h2', { text: a ? a.severity.toUpperCase() + ': ' + a.summary : 'Alert ' + id }),
+        el('p', { id: 'alert-detail-msg', class: 'error', role: 'alert',
+          text: 'Not shown: ' + (noAnswer ? 'the dashboard did not answer (' + e.message + '); tried again every 15 s' : e.message) }));
+      box.classList.remove('hidden');
+      box.dataset.id = id; box.dataset.live = noAnswer ? '1' : '';
+      markShownRow();
+    });
+  }
   async function showAlert(id) {
     const d = await api('GET', '/alerts/' + encodeURIComponent(id));
     const a = d.alert, box = $('alert-detail');
@@ -704,7 +750,7 @@
         btn.disabled = true;
         // onAlert settles the banner: it stays while it is about another
         // alert still firing unacknowledged (TestBrowserAckKeepsOtherBanner)
-        try { onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false); showAlert(a.id); }
+        try { onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false); openAlert(a.id); }
         catch (e) { msg.textContent = 'Not acknowledged: ' + e.message; btn.disabled = false; note.focus(); }
       });
       kids.push(form, msg);
