@@ -159,3 +159,53 @@ func TestBrowserAlertDetailUnreachable(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS(`#alert-detail-msg`)),
 		chromedp.WaitVisible(chromedp.CSS(`#alert-detail .alert-state`)))
 }
+
+// TestBrowserAlertFocusKept: the open detail of a firing alert, drawn
+// again every 15 s, keeps the focus on the control that had it; after
+// Acknowledge the focus is on the alert's row, after Acknowledge selected
+// on what became of them, after closing an incident on how it ended. Each
+// dropped it to <body>, a keyboard user's place lost.
+func TestBrowserAlertFocusKept(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	c2 := ev.al.alerts["al1"]
+	c2.ID, c2.Summary = "c2", "critical c2"
+	ev.al.alerts["c2"] = c2
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	const focused = `(() => { const f = document.activeElement; return f.id || (f.dataset && f.dataset.id ? 'row ' + f.dataset.id : f.tagName.toLowerCase()); })()`
+	within(t, ctx, 10*time.Second, "open al1, focus its Acknowledge button",
+		clickNow(`tr[data-id="al1"]`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('alert-detail').dataset.id === 'al1' && !!document.getElementById('ack-btn')`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('ack-btn').focus()`))
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.rfwFollowAlertDetail()`, chromedp.EvalAwaitPromise)); err != nil || !ok {
+		t.Fatalf("follow the open detail: %v, %v", ok, err)
+	}
+	if v := evalString(t, ctx, focused); v != "ack-btn" {
+		t.Errorf("focus after the detail's refresh: %q, want ack-btn", v)
+	}
+	within(t, ctx, 10*time.Second, "acknowledge al1",
+		chromedp.SendKeys(chromedp.CSS(`#ack-note`), "searched"),
+		chromedp.Click(chromedp.CSS(`#ack-btn`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alert-detail .acked-by`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="al1"].acked`)))
+	if v := evalString(t, ctx, focused); v != "row al1" {
+		t.Errorf("focus after Acknowledge: %q, want al1's row", v)
+	}
+	within(t, ctx, 10*time.Second, "acknowledge c2 selected",
+		clickNow(`tr[data-id="c2"] input.sel`),
+		chromedp.SendKeys(chromedp.CSS(`#bulk-note`), "searched too"),
+		chromedp.Click(chromedp.CSS(`#bulk-ack`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('bulk-result').textContent.includes('acknowledged 1')`))
+	if v := evalString(t, ctx, focused); v != "bulk-result" {
+		t.Errorf("focus after Acknowledge selected: %q, want bulk-result", v)
+	}
+	within(t, ctx, 20*time.Second, "close inc1",
+		chromedp.Navigate(srv.URL+"/#incidents"),
+		clickNow(`#inc-rows tr[data-id="inc1"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#inc-close`)),
+		chromedp.SetValue(chromedp.CSS(`#inc-outcome-pick`), "found"),
+		chromedp.Click(chromedp.CSS(`#inc-close`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('inc-outcome')?.textContent.startsWith('Closed')`))
+	if v := evalString(t, ctx, focused); v != "inc-outcome" {
+		t.Errorf("focus after closing the incident: %q, want inc-outcome", v)
+	}
+}

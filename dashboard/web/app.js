@@ -148,6 +148,28 @@
     const n = document.querySelector(sel);
     if (n) ((onBox && n.querySelector('input.sel')) || n).focus({ preventScroll: true });
   }
+  // keepFocusIn runs draw, which makes detail card box's content again,
+  // and gives the focus back to the control that had it (the same id,
+  // else the same kind of control at the same place), or to the card when
+  // it is gone (an alert acknowledged meanwhile): the open detail's
+  // refresh every 15 s threw a keyboard user's place away.
+  function keepFocusIn(box, draw) {
+    const f = document.activeElement, inside = !!f && f !== box && box.contains(f);
+    const sel = inside ? (f.id ? '#' + CSS.escape(f.id) : f.tagName.toLowerCase() + [...f.classList].map((c) => '.' + CSS.escape(c)).join('')) : '';
+    const at = inside ? [...box.querySelectorAll(sel)].indexOf(f) : -1;
+    draw();
+    if (!inside || f.isConnected) return;
+    const n = box.querySelectorAll(sel)[Math.max(at, 0)];
+    if (n) { n.focus({ preventScroll: true }); return; }
+    box.tabIndex = -1; box.focus({ preventScroll: true });
+  }
+  // focusResult puts the focus on n (a result message, a row) after an
+  // action whose control went away or was disabled, rather than on <body>.
+  function focusResult(n) {
+    if (!n) return;
+    if (n.tabIndex < 0 && !n.hasAttribute('tabindex')) n.tabIndex = -1;
+    n.focus({ preventScroll: true });
+  }
   // Escape takes the blinking banner away (it also goes on a click, or
   // with its Dismiss button: TestTUIBannerDismissByKeyboard); with no
   // banner shown, Escape in an open detail goes back to its row.
@@ -677,6 +699,8 @@
     } catch (e) { $('bulk-result').textContent = 'not acknowledged: ' + e.message; $('bulk-result').classList.add('error'); }
     settleBanner();
     renderAlerts('');
+    // the button is disabled now: the focus goes to what became of them
+    if (document.activeElement === document.body || document.activeElement === $('bulk-ack')) focusResult($('bulk-result'));
     const box = $('alert-detail');
     if (!box.classList.contains('hidden') && ids.includes(box.dataset.id)) showAlert(box.dataset.id).catch(() => { });
   });
@@ -750,7 +774,12 @@
         btn.disabled = true;
         // onAlert settles the banner: it stays while it is about another
         // alert still firing unacknowledged (TestBrowserAckKeepsOtherBanner)
-        try { onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false); openAlert(a.id); }
+        // then the focus goes to the alert's row (TestBrowserAlertFocusKept)
+        try {
+          onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false);
+          await openAlert(a.id);
+          focusResult(document.querySelector('#alert-rows tr[data-id="' + CSS.escape(a.id) + '"]') || box);
+        }
         catch (e) { msg.textContent = 'Not acknowledged: ' + e.message; btn.disabled = false; note.focus(); }
       });
       kids.push(form, msg);
@@ -772,7 +801,7 @@
       more.addEventListener('click', () => show(st.evidenceAll !== a.id));
       kids.push(more);
     }
-    box.replaceChildren(...kids);
+    keepFocusIn(box, () => box.replaceChildren(...kids));
     box.dataset.id = a.id;
     box.dataset.live = a.state === 'pending' || a.state === 'firing' ? '1' : '';
     markShownRow();
@@ -1473,7 +1502,7 @@
       const msg = el('p', { id: 'inc-reopen-msg', class: 'error', role: 'alert' });
       btn.addEventListener('click', async () => {
         msg.textContent = ''; btn.disabled = true;
-        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/reopen', { note: why.value }); await loadIncidents(); await showIncident(id); }
+        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/reopen', { note: why.value }); await loadIncidents(); await showIncident(id); focusResult($('inc-outcome')); }
         catch (e) { msg.textContent = 'Not reopened: ' + e.message; btn.disabled = false; }
       });
       kids.push(el('div', { class: 'row wrap' }, why, btn), msg);
@@ -1494,7 +1523,7 @@
         msg.textContent = '';
         if (!outcome.value) { msg.textContent = 'Choose the outcome first: how did the case end?'; outcome.focus(); return; }
         btn.disabled = true; // one close at a time
-        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); }
+        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); focusResult($('inc-outcome')); }
         catch (e) { msg.textContent = 'Not closed: ' + e.message; btn.disabled = false; }
       });
       kids.push(el('h3', { text: 'Close the case' }), el('div', { class: 'row wrap' }, outcome, note, btn));
