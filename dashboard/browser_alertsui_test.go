@@ -209,3 +209,37 @@ func TestBrowserAlertFocusKept(t *testing.T) {
 		t.Errorf("focus after closing the incident: %q, want inc-outcome", v)
 	}
 }
+
+// TestBrowserUnackedRowMarked: a firing alert nobody acknowledged keeps a
+// bar at its row's left, in its severity's colour, after its row's
+// flashes; an acknowledged or resolved one has none. A critical one
+// selected alone is refused with "needs one", not "need one". Before, a
+// firing unacknowledged critical row looked like a resolved one once it
+// had flashed.
+func TestBrowserUnackedRowMarked(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	for _, tc := range []struct{ id, state, by string }{{"r1", event.AlertResolved, ""}, {"ack1", event.AlertFiring, "officer2"}} {
+		a := ev.al.alerts["al1"]
+		a.ID, a.State, a.AckBy = tc.id, tc.state, tc.by
+		ev.al.alerts[tc.id] = a
+	}
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	bars, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`['al1', 'ack1', 'r1'].map((id) => getComputedStyle(document.querySelector('tr[data-id="' + id + '"] > td:first-child')).boxShadow)`))
+	if err != nil || len(bars) != 3 {
+		t.Fatalf("rows' left bars: %v (%v)", bars, err)
+	}
+	if !strings.Contains(bars[0], "rgb(248, 81, 73)") || !strings.Contains(bars[0], "inset") {
+		t.Errorf("al1 (critical, firing, unacknowledged): box-shadow %q, want an inset bar in the critical colour", bars[0])
+	}
+	if bars[1] != "none" || bars[2] != "none" {
+		t.Errorf("acknowledged and resolved rows: box-shadows %q, %q; want none", bars[1], bars[2])
+	}
+	shot(t, ctx, "unacked-row")
+	within(t, ctx, 5*time.Second, "acknowledge al1 alone selected with no note",
+		clickNow(`tr[data-id="al1"] input.sel`),
+		chromedp.Click(chromedp.CSS(`#bulk-ack`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('bulk-result').textContent.startsWith('Write a note first')`))
+	if v := evalString(t, ctx, `document.getElementById('bulk-result').textContent`); !strings.HasPrefix(v, "Write a note first: a critical alert selected (") || !strings.Contains(v, ") needs one saying what was done. Nothing acknowledged.") {
+		t.Errorf("refusal: %q, want \"… a critical alert selected (…) needs one …\"", v)
+	}
+}

@@ -597,8 +597,11 @@
   }
   // alertRow makes alert a's row; an officer's has a box to select it for
   // "Acknowledge selected" while it is open and nobody acknowledged it.
+  // A firing alert nobody acknowledged is marked (class unacked: a bar at
+  // its left, app.css) for as long as it is: after its row's three
+  // flashes it looked like a resolved one (TestBrowserUnackedRowMarked).
   function alertRow(a, newID) {
-    const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
+    const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : a.state === 'firing' ? ' unacked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
       el('td', { class: 'time', text: fmtT(a.active_ns) }), el('td', { class: 'sev', text: a.severity }), el('td', { class: 'rule', text: a.rule }),
       el('td', { class: 'summary' }, el('div', { class: 'clamp', title: a.summary, text: a.summary })), el('td', { text: a.room || '' }), el('td', { class: 'zone', text: a.zone || '' }),
       el('td', { text: a.state + (st.staleSince && a.state !== 'resolved' ? ' (as of ' + fmtHM(st.staleSince) + ')' : '') + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
@@ -673,7 +676,7 @@
     const crit = ids.map((id) => st.alerts.get(id)).filter((a) => ackable(a) && a.severity === 'critical');
     if (crit.length && !note.trim()) {
       $('bulk-result').textContent = 'Write a note first: ' + (crit.length === 1 ? 'a critical alert' : crit.length + ' critical alerts') +
-        ' selected (' + crit.slice(0, 3).map((a) => a.summary).join('; ') + (crit.length > 3 ? '; …' : '') + ') need one saying what was done. Nothing acknowledged.';
+        ' selected (' + crit.slice(0, 3).map((a) => a.summary).join('; ') + (crit.length > 3 ? '; …' : '') + ') ' + (crit.length === 1 ? 'needs' : 'need') + ' one saying what was done. Nothing acknowledged.';
       $('bulk-result').classList.add('error');
       $('bulk-note').focus();
       return;
