@@ -148,6 +148,28 @@
     const n = document.querySelector(sel);
     if (n) ((onBox && n.querySelector('input.sel')) || n).focus({ preventScroll: true });
   }
+  // keepFocusIn runs draw, which makes detail card box's content again,
+  // and gives the focus back to the control that had it (the same id,
+  // else the same kind of control at the same place), or to the card when
+  // it is gone (an alert acknowledged meanwhile): the open detail's
+  // refresh every 15 s threw a keyboard user's place away.
+  function keepFocusIn(box, draw) {
+    const f = document.activeElement, inside = !!f && f !== box && box.contains(f);
+    const sel = inside ? (f.id ? '#' + CSS.escape(f.id) : f.tagName.toLowerCase() + [...f.classList].map((c) => '.' + CSS.escape(c)).join('')) : '';
+    const at = inside ? [...box.querySelectorAll(sel)].indexOf(f) : -1;
+    draw();
+    if (!inside || f.isConnected) return;
+    const n = box.querySelectorAll(sel)[Math.max(at, 0)];
+    if (n) { n.focus({ preventScroll: true }); return; }
+    box.tabIndex = -1; box.focus({ preventScroll: true });
+  }
+  // focusResult puts the focus on n (a result message, a row) after an
+  // action whose control went away or was disabled, rather than on <body>.
+  function focusResult(n) {
+    if (!n) return;
+    if (n.tabIndex < 0 && !n.hasAttribute('tabindex')) n.tabIndex = -1;
+    n.focus({ preventScroll: true });
+  }
   // Escape takes the blinking banner away (it also goes on a click, or
   // with its Dismiss button: TestTUIBannerDismissByKeyboard); with no
   // banner shown, Escape in an open detail goes back to its row.
@@ -215,6 +237,7 @@
       $('h-floor').replaceChildren(...st.site.floors.map((f) => el('option', { value: f.id, text: f.name || f.id })));
     }
     $('pw-required').classList.toggle('hidden', !st.me.must_change);
+    wakeSound(); showSound();
     if (!st.me.must_change) connect(); // until then the feed is refused
     route(); // loads the page shown; the alert feed page loads the alert list
   }
@@ -307,6 +330,7 @@
   function showFusion(list) {
     const b = $('fusion-banner');
     const down = (list || []).filter((x) => x.state !== 'online');
+    st.fusionDown = down;
     showStale(down);
     if (!down.length) { b.classList.add('hidden'); b.textContent = ''; b.title = ''; return; }
     const say = (x) => {
@@ -331,18 +355,24 @@
   // heard live by the dashboard, and that fusion raises no sensor alert
   // meanwhile. Before 2026-12-07 an old alert showed "firing" as if it
   // were now.
+  // While the dashboard itself is unreachable (st.lostSince) the alert
+  // list is as of then, whatever fusion does.
   function showStale(down) {
-    const since = down.length ? Math.min(...down.map((x) => x.since_ns || Infinity)) : 0;
+    const lost = st.lostSince ? [{ since_ns: st.lostSince }] : [], both = down.concat(lost);
+    const since = both.length ? Math.min(...both.map((x) => x.since_ns || Infinity)) : 0;
     const was = st.staleSince || 0;
     st.staleSince = Number.isFinite(since) ? since : 0;
     const a = $('alerts-stale'), s = $('sensors-stale');
-    if (!down.length) {
-      a.classList.add('hidden'); a.textContent = ''; s.classList.add('hidden'); s.textContent = '';
-    } else {
-      const at = fmtHM(st.staleSince), what = down.some((x) => x.state === 'offline') ? 'fusion went offline' : down.some((x) => x.state === 'deaf') ? 'fusion stopped hearing the sensors' : 'the dashboard connected with no word from fusion';
-      a.textContent = 'Alert states as of ' + at + ', when ' + what + ': an alert shown firing may have ended since, and a new one is not raised until fusion is back.';
+    const at = fmtHM(st.staleSince), what = down.some((x) => x.state === 'offline') ? 'fusion went offline' : down.some((x) => x.state === 'deaf') ? 'fusion stopped hearing the sensors'
+      : down.length ? 'the dashboard connected with no word from fusion' : 'the dashboard became unreachable';
+    if (!both.length) { a.classList.add('hidden'); a.textContent = ''; } else {
+      a.textContent = 'Alert states as of ' + at + ', when ' + what + ': an alert shown firing may have ended since, and a new one is not ' +
+        (down.length ? 'raised until fusion is back.' : 'shown until the dashboard answers again.');
+      a.classList.remove('hidden');
+    }
+    if (!down.length) { s.classList.add('hidden'); s.textContent = ''; } else {
       s.textContent = 'No sensor alert (offline, tampered, jammed) is raised since ' + at + ', when ' + what + ': the states below are the sensors\' own, heard by the dashboard live.';
-      a.classList.remove('hidden'); s.classList.remove('hidden');
+      s.classList.remove('hidden');
     }
     if (was !== st.staleSince && st.alertsLoaded) { st.alertRows.clear(); renderAlerts(''); } // the rows' "as of" changes
   }
@@ -363,6 +393,22 @@
     if (/EOF|reset by peer|lost|closed/i.test(r)) return 'connection lost';
     return r.length > 60 ? r.slice(0, 59) + '…' : r;
   }
+  // showUnreachable shows the #dash-banner, in fusion's warning colour,
+  // while the page's stream from the dashboard is broken (the dashboard
+  // stopped, the network gone) and the browser tries again (on), since the
+  // first failure, and the alert list "as of" then (showStale); it goes
+  // when the stream opens again. Before, a grey "reconnecting…" in the
+  // header said so, the alerts shown firing and the banner blinking
+  // (TestBrowserDashboardUnreachable).
+  function showUnreachable(on) {
+    if (on === !!st.lostSince) return;
+    st.lostSince = on ? serverNow() : 0;
+    const b = $('dash-banner');
+    b.textContent = on ? 'Dashboard unreachable since ' + fmtHM(st.lostSince) + ': the alerts shown are as of then' : '';
+    b.title = on ? 'the browser gets no answer from the dashboard (it stopped, or the network is down) and tries again every few seconds' : '';
+    b.classList.toggle('hidden', !on);
+    showStale(st.fusionDown || []);
+  }
   function connect() {
     if (st.es) st.es.close();
     let url = '/api/v1/events';
@@ -370,6 +416,7 @@
     const es = new EventSource(url);
     st.es = es; st.feed = null;
     es.onopen = () => {
+      showUnreachable(false);
       showFeed(); // "live" once the stream says the feed is connected
       // what was published while the feed was down (a network blip, a
       // dashboard restart) is in the store: read it again
@@ -378,12 +425,15 @@
     };
     es.onerror = () => {
       st.feed = null;
-      if (es.readyState !== EventSource.CLOSED) { setLive('reconnecting…'); return; }
+      if (es.readyState !== EventSource.CLOSED) { setLive('reconnecting…'); showUnreachable(true); return; }
       // The browser gives up on an answer that is no stream (429: too many
       // live feeds for this login; 401: logged out) and never tries again:
       // say why, loudly (this screen gets no alerts), and try every 30 s.
       setLive('LIVE UPDATES STOPPED', 'bad');
-      feedRefusal(url).then((why) => { if (why && st.es === es) setLive('LIVE UPDATES STOPPED: ' + why + ' (trying again every 30 s)', 'bad'); });
+      feedRefusal(url).then((why) => {
+        if (st.es !== es) return;
+        if (why === null) showUnreachable(true); else if (why) setLive('LIVE UPDATES STOPPED: ' + why + ' (trying again every 30 s)', 'bad');
+      });
       setTimeout(() => { if (st.es === es) connect(); }, 30000);
     };
     es.addEventListener('feed', (m) => {
@@ -407,6 +457,7 @@
 
   // feedRefusal asks the feed's URL once more, as a plain request, for the
   // server's reason to refuse it; a stream that opens is closed at once.
+  // null: no answer (the dashboard unreachable).
   async function feedRefusal(url) {
     const ctl = new AbortController();
     try {
@@ -415,16 +466,36 @@
       if (r.status === 401) { showLogin('Your session ended: log in again.'); return 'logged out'; }
       const data = await r.json().catch(() => ({}));
       return data.error || r.statusText;
-    } catch (e) { return ''; }
+    } catch (e) { return null; }
   }
+
+  // audio is the page's AudioContext, made as the app starts. Made
+  // before any click or key on the page (a wall display that reloads
+  // itself), the browser keeps it suspended and every beep silent: it is
+  // resumed on each beep and on the first click or key, and #sound-off
+  // says so while it is suspended (TestBrowserSoundOffNotice).
+  function audio() {
+    try {
+      if (!st.audio && window.AudioContext) { st.audio = new AudioContext(); st.audio.onstatechange = showSound; }
+    } catch (e) { console.error(e); } // no sound is no reason not to show the alerts
+    return st.audio;
+  }
+  function showSound() { $('sound-off').classList.toggle('hidden', !st.audio || st.audio.state !== 'suspended'); }
+  function wakeSound() {
+    const ac = audio();
+    if (ac && ac.state === 'suspended') ac.resume().then(showSound, () => { });
+  }
+  document.addEventListener('click', wakeSound, true);
+  document.addEventListener('keydown', wakeSound, true);
+  window.rfwAudioState = () => st.audio ? st.audio.state : 'none'; // the browser test's look
 
   function beep() {
     try {
-      st.audio = st.audio || new AudioContext();
-      const o = st.audio.createOscillator(), g = st.audio.createGain();
-      o.frequency.value = 880; o.connect(g); g.connect(st.audio.destination);
-      g.gain.setValueAtTime(0.3, st.audio.currentTime); g.gain.exponentialRampToValueAtTime(0.001, st.audio.currentTime + 0.8);
-      o.start(); o.stop(st.audio.currentTime + 0.8);
+      wakeSound();
+      const ac = audio(), o = ac.createOscillator(), g = ac.createGain();
+      o.frequency.value = 880; o.connect(g); g.connect(ac.destination);
+      g.gain.setValueAtTime(0.3, ac.currentTime); g.gain.exponentialRampToValueAtTime(0.001, ac.currentTime + 0.8);
+      o.start(); o.stop(ac.currentTime + 0.8);
     } catch (e) { }
   }
 
@@ -538,14 +609,17 @@
   }
   // alertRow makes alert a's row; an officer's has a box to select it for
   // "Acknowledge selected" while it is open and nobody acknowledged it.
+  // A firing alert nobody acknowledged is marked (class unacked: a bar at
+  // its left, app.css) for as long as it is: after its row's three
+  // flashes it looked like a resolved one (TestBrowserUnackedRowMarked).
   function alertRow(a, newID) {
-    const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
+    const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : a.state === 'firing' ? ' unacked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
       el('td', { class: 'time', text: fmtT(a.active_ns) }), el('td', { class: 'sev', text: a.severity }), el('td', { class: 'rule', text: a.rule }),
       el('td', { class: 'summary' }, el('div', { class: 'clamp', title: a.summary, text: a.summary })), el('td', { text: a.room || '' }), el('td', { class: 'zone', text: a.zone || '' }),
       el('td', { text: a.state + (st.staleSince && a.state !== 'resolved' ? ' (as of ' + fmtHM(st.staleSince) + ')' : '') + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
         title: a.ack_ns ? 'acknowledged ' + fmtT(a.ack_ns) : '' }));
     tr.alert = a;
-    openable(tr, 'alert-detail', () => showAlert(a.id));
+    openable(tr, 'alert-detail', () => openAlert(a.id));
     if (!st.me || ranks[st.me.role] < ranks.officer) return tr;
     const td = el('td', { class: 'sel' });
     td.addEventListener('click', (ev) => ev.stopPropagation()); // selecting is not opening
@@ -615,7 +689,7 @@
     const crit = ids.map((id) => st.alerts.get(id)).filter((a) => ackable(a) && a.severity === 'critical');
     if (crit.length && !note.trim()) {
       $('bulk-result').textContent = 'Write a note first: ' + (crit.length === 1 ? 'a critical alert' : crit.length + ' critical alerts') +
-        ' selected (' + crit.slice(0, 3).map((a) => a.summary).join('; ') + (crit.length > 3 ? '; …' : '') + ') need one saying what was done. Nothing acknowledged.';
+        ' selected (' + crit.slice(0, 3).map((a) => a.summary).join('; ') + (crit.length > 3 ? '; …' : '') + ') ' + (crit.length === 1 ? 'needs' : 'need') + ' one saying what was done. Nothing acknowledged.';
       $('bulk-result').classList.add('error');
       $('bulk-note').focus();
       return;
@@ -641,10 +715,30 @@
     } catch (e) { $('bulk-result').textContent = 'not acknowledged: ' + e.message; $('bulk-result').classList.add('error'); }
     settleBanner();
     renderAlerts('');
+    // the button is disabled now: the focus goes to what became of them
+    if (document.activeElement === document.body || document.activeElement === $('bulk-ack')) focusResult($('bulk-result'));
     const box = $('alert-detail');
     if (!box.classList.contains('hidden') && ids.includes(box.dataset.id)) showAlert(box.dataset.id).catch(() => { });
   });
 
+  // openAlert shows alert id's detail. When it cannot be read (the
+  // dashboard unreachable: "Failed to fetch") the card says so, for that
+  // alert, in place of the one shown before, and a page that got no answer
+  // tries again with the open detail's refresh (followAlertDetail). Before,
+  // the card kept the alert shown before, the error in the console alone
+  // (TestBrowserAlertDetailUnreachable).
+  function openAlert(id) {
+    return showAlert(id).catch((e) => {
+      if (e.message === 'log in first') return;
+      const box = $('alert-detail'), a = st.alerts.get(id), noAnswer = e instanceof TypeError;
+      box.replaceChildren(el('h2', { text: a ? a.severity.toUpperCase() + ': ' + a.summary : 'Alert ' + id }),
+        el('p', { id: 'alert-detail-msg', class: 'error', role: 'alert',
+          text: 'Not shown: ' + (noAnswer ? 'the dashboard did not answer (' + e.message + '); tried again every 15 s' : e.message) }));
+      box.classList.remove('hidden');
+      box.dataset.id = id; box.dataset.live = noAnswer ? '1' : '';
+      markShownRow();
+    });
+  }
   async function showAlert(id) {
     const d = await api('GET', '/alerts/' + encodeURIComponent(id));
     const a = d.alert, box = $('alert-detail');
@@ -694,7 +788,14 @@
         }
         msg.textContent = '';
         btn.disabled = true;
-        try { onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false); $('banner').classList.add('hidden'); showAlert(a.id); }
+        // onAlert settles the banner: it stays while it is about another
+        // alert still firing unacknowledged (TestBrowserAckKeepsOtherBanner)
+        // then the focus goes to the alert's row (TestBrowserAlertFocusKept)
+        try {
+          onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false);
+          await openAlert(a.id);
+          focusResult(document.querySelector('#alert-rows tr[data-id="' + CSS.escape(a.id) + '"]') || box);
+        }
         catch (e) { msg.textContent = 'Not acknowledged: ' + e.message; btn.disabled = false; note.focus(); }
       });
       kids.push(form, msg);
@@ -716,7 +817,7 @@
       more.addEventListener('click', () => show(st.evidenceAll !== a.id));
       kids.push(more);
     }
-    box.replaceChildren(...kids);
+    keepFocusIn(box, () => box.replaceChildren(...kids));
     box.dataset.id = a.id;
     box.dataset.live = a.state === 'pending' || a.state === 'firing' ? '1' : '';
     markShownRow();
@@ -1465,7 +1566,7 @@
       const msg = el('p', { id: 'inc-reopen-msg', class: 'error', role: 'alert' });
       btn.addEventListener('click', async () => {
         msg.textContent = ''; btn.disabled = true;
-        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/reopen', { note: why.value }); await loadIncidents(); await showIncident(id); }
+        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/reopen', { note: why.value }); await loadIncidents(); await showIncident(id); focusResult($('inc-outcome')); }
         catch (e) { msg.textContent = 'Not reopened: ' + e.message; btn.disabled = false; }
       });
       kids.push(el('div', { class: 'row wrap' }, why, btn), msg);
@@ -1486,7 +1587,7 @@
         msg.textContent = '';
         if (!outcome.value) { msg.textContent = 'Choose the outcome first: how did the case end?'; outcome.focus(); return; }
         btn.disabled = true; // one close at a time
-        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); }
+        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); focusResult($('inc-outcome')); }
         catch (e) { msg.textContent = 'Not closed: ' + e.message; btn.disabled = false; }
       });
       kids.push(el('h3', { text: 'Close the case' }), el('div', { class: 'row wrap' }, outcome, note, btn));
