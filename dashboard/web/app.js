@@ -774,7 +774,7 @@
       // is shown under it, the note keeping what was typed.
       const crit = a.severity === 'critical';
       const note = el('input', { id: 'ack-note', maxlength: '2000', 'aria-describedby': 'ack-msg', 'aria-label': 'acknowledgement note (what was done)',
-        placeholder: crit ? 'note (what was done): needed for a critical alert' : 'note (what was done)' });
+        placeholder: crit ? 'what was done (required)' : 'what was done' });
       if (crit) note.setAttribute('aria-required', 'true');
       const btn = el('button', { id: 'ack-btn', type: 'submit', text: 'Acknowledge' });
       const msg = el('p', { id: 'ack-msg', class: 'error', role: 'alert' });
@@ -1282,7 +1282,7 @@
     const mins = el('select', { id: 'maint-minutes', 'aria-label': 'maintenance duration' }, ...[[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours'], [1440, '1 day']]
       .map(([v, t]) => el('option', { value: String(v), text: t })));
     mins.value = '60';
-    const why = el('input', { id: 'maint-reason', placeholder: 'work on the node (no sensor alerts meanwhile)', 'aria-label': 'maintenance reason (what is done to the sensor)' });
+    const why = el('input', { id: 'maint-reason', placeholder: 'reason, e.g. new antenna', title: 'work on the node: no sensor alerts meanwhile', 'aria-label': 'maintenance reason (what is done to the sensor)' });
     const start = el('button', { id: 'maint-start', text: 'Start maintenance' });
     start.addEventListener('click', () => act(start, 'POST', { minutes: Number(mins.value), reason: why.value }));
     $('maint').replaceChildren(mins, why, start, msg);
