@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/rfwarden/rfwarden/event"
@@ -242,4 +244,34 @@ func TestBrowserUnackedRowMarked(t *testing.T) {
 	if v := evalString(t, ctx, `document.getElementById('bulk-result').textContent`); !strings.HasPrefix(v, "Write a note first: a critical alert selected (") || !strings.Contains(v, ") needs one saying what was done. Nothing acknowledged.") {
 		t.Errorf("refusal: %q, want \"… a critical alert selected (…) needs one …\"", v)
 	}
+}
+
+// TestBrowserBannerGoesAtLogin: a session that ends (logged out on
+// another screen, expired) shows the login form without the critical
+// banner over it; after logging in again the banner comes back while its
+// alert still fires unacknowledged. It kept blinking over the login form.
+func TestBrowserBannerGoesAtLogin(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the live feed", chromedp.WaitVisible(chromedp.CSS(`#live.ok`)))
+	a := event.Alert{Schema: 1, ID: "live-3", Site: "hmp1", Rule: "unauthorised-uplink-in-cell", Severity: event.SeverityCritical, State: event.AlertFiring,
+		Summary: "unauthorised LTE uplink in cell a-102", Room: "a-102", Zone: "a", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	if err := ev.al.UpsertAlert(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	ev.deps.Hub.PublishAlert(a)
+	within(t, ctx, liveWait, "the banner", chromedp.WaitVisible(chromedp.CSS(`#banner`)))
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatalf("end the session (clear its cookie): %v", err)
+	}
+	within(t, ctx, 10*time.Second, "the session ends: the login form",
+		chromedp.Evaluate[chromedp.Void](`window.rfwLoadAlerts().catch(() => {})`, chromedp.EvalAwaitPromise),
+		chromedp.WaitVisible(chromedp.CSS(`#login-user`)))
+	if v := evalString(t, ctx, `document.getElementById('banner').classList.contains('hidden') ? 'hidden' : 'shown: ' + document.getElementById('banner-text').textContent`); v != "hidden" {
+		t.Errorf("banner over the login form: %s, want hidden", v)
+	}
+	loginForm(t, ctx, "log in again", "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the banner again, its alert still firing unacknowledged",
+		chromedp.WaitVisible(chromedp.CSS(`#banner`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('banner-text').textContent.startsWith('CRITICAL: unauthorised LTE uplink in cell a-102')`))
 }

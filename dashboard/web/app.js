@@ -217,8 +217,15 @@
     return data;
   }
 
+  // showLogin shows the login form in place of the app, its live stream
+  // closed. The critical banner goes, and its beep stops: it blinked over
+  // the login form of a session ended elsewhere or expired
+  // (TestBrowserBannerGoesAtLogin); a banner still due comes back with the
+  // alerts after login.
   function showLogin(note) {
     $('app').classList.add('hidden'); $('login').classList.remove('hidden'); if (st.es) { st.es.close(); st.es = null; }
+    if (!$('banner').classList.contains('hidden')) st.bannerDue = $('banner').dataset.id;
+    $('banner').classList.add('hidden'); hush();
     if (note) $('login-note').textContent = note; // kept through the 401s of requests still under way
   }
 
@@ -496,7 +503,13 @@
       o.frequency.value = 880; o.connect(g); g.connect(ac.destination);
       g.gain.setValueAtTime(0.3, ac.currentTime); g.gain.exponentialRampToValueAtTime(0.001, ac.currentTime + 0.8);
       o.start(); o.stop(ac.currentTime + 0.8);
+      st.beeping = o;
     } catch (e) { }
+  }
+  // hush stops the beep sounding, if one is.
+  function hush() {
+    try { if (st.beeping) st.beeping.stop(); } catch (e) { }
+    st.beeping = null;
   }
 
   // alarm says whether alert a, as this screen learns it, calls for the
@@ -513,6 +526,7 @@
   }
   function raiseBanner(a, why) {
     const b = $('banner');
+    if (!$('login').classList.contains('hidden')) return; // a list read as the session ended: not over the login form
     $('banner-text').textContent = (why === 'reminder' ? 'STILL UNACKNOWLEDGED after ' + Math.round((a.escalated_ns - a.active_ns) / 6e10) + ' min: ' : 'CRITICAL: ') +
       a.summary + (a.room ? ' — ' + a.room : '');
     b.dataset.id = a.id;
@@ -557,6 +571,10 @@
     const listed = new Set(list.map((a) => a.id));
     for (const id of st.alerts.keys()) if (!listed.has(id) && !live(id)) st.alerts.delete(id);
     st.alertsLoaded = true;
+    // the banner hidden by the login form, its alert still firing and unacknowledged
+    const due = st.bannerDue && $('login').classList.contains('hidden') ? list.find((a) => a.id === st.bannerDue) : null;
+    if (due !== null) st.bannerDue = '';
+    if (!news && due && !due.ack_by && due.state === 'firing') news = [due, due.escalations ? 'reminder' : 'fired'];
     if (news) raiseBanner(...news); else settleBanner();
     const rules = new Set([...st.alerts.values()].map((a) => a.rule));
     const sel = $('f-type'), cur = sel.value;
