@@ -275,3 +275,25 @@ func TestBrowserBannerGoesAtLogin(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#banner`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('banner-text').textContent.startsWith('CRITICAL: unauthorised LTE uplink in cell a-102')`))
 }
+
+// TestBrowserIncidentCloseByEnter: Enter in an incident's closing note
+// closes it as the Close incident button does, refused the same way
+// with no outcome chosen, as Enter in an acknowledgement note
+// acknowledges. Enter there did nothing.
+func TestBrowserIncidentCloseByEnter(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+	within(t, ctx, 20*time.Second, "Enter with no outcome chosen",
+		chromedp.Navigate(srv.URL+"/#incidents"),
+		clickNow(`#inc-rows tr[data-id="inc1"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#inc-note`)),
+		chromedp.SendKeys(chromedp.CSS(`#inc-note`), "package under the bench"+kb.Enter),
+		chromedp.Poll[chromedp.Void](`document.getElementById('inc-close-msg').textContent === 'Choose the outcome first: how did the case end?'`))
+	within(t, ctx, 20*time.Second, "Enter with the outcome chosen closes it",
+		chromedp.SetValue(chromedp.CSS(`#inc-outcome-pick`), "found"),
+		chromedp.SendKeys(chromedp.CSS(`#inc-note`), kb.Enter),
+		chromedp.Poll[chromedp.Void](`document.getElementById('inc-outcome')?.textContent.startsWith('Closed by analyst')`))
+	if inc, err := ev.al.Incident(context.Background(), "inc1"); err != nil || inc.State != "closed" || inc.Outcome != "found" || inc.Note != "package under the bench" {
+		t.Errorf("stored incident %+v, %v; want closed, found, with the note", inc, err)
+	}
+}

@@ -1596,19 +1596,23 @@
       const outcome = el('select', { id: 'inc-outcome-pick', required: '', 'aria-label': 'outcome of the incident' }, el('option', { value: '', text: 'choose the outcome…', disabled: '', selected: '' }),
         ...Object.entries(outcomeText).map(([v, t]) => el('option', { value: v, text: t })));
       const note = el('input', { id: 'inc-note', placeholder: 'note (what was found, where)', 'aria-label': 'closing note (what was found, where)' });
-      const btn = el('button', { id: 'inc-close', text: 'Close incident' });
+      const btn = el('button', { id: 'inc-close', type: 'submit', text: 'Close incident' });
       const msg = el('p', { id: 'inc-close-msg', class: 'error', role: 'alert' });
       const open = (d.alerts || []).filter(ackable);
       const warn = open.length ? el('p', { id: 'inc-open-alerts', class: 'note cut', text: open.length + (open.length === 1 ? ' alert of this case is' : ' alerts of this case are') +
         ' still open and unacknowledged (' + open.slice(0, 3).map((a) => a.severity + ': ' + a.summary).join('; ') + (open.length > 3 ? '; …' : '') + '): closing the case does not acknowledge them.' }) : null;
-      btn.addEventListener('click', async () => {
+      // a form, as the acknowledgement's: Enter in the note closes the
+      // case as the button does (TestBrowserIncidentCloseByEnter)
+      const form = el('form', { id: 'inc-close-form', class: 'row wrap', novalidate: '' }, outcome, note, btn);
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
         msg.textContent = '';
         if (!outcome.value) { msg.textContent = 'Choose the outcome first: how did the case end?'; outcome.focus(); return; }
         btn.disabled = true; // one close at a time
         try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); focusResult($('inc-outcome')); }
         catch (e) { msg.textContent = 'Not closed: ' + e.message; btn.disabled = false; }
       });
-      kids.push(el('h3', { text: 'Close the case' }), el('div', { class: 'row wrap' }, outcome, note, btn));
+      kids.push(el('h3', { text: 'Close the case' }), form);
       if (warn) kids.push(warn);
       kids.push(msg);
     }
