@@ -297,3 +297,32 @@ func TestBrowserIncidentCloseByEnter(t *testing.T) {
 		t.Errorf("stored incident %+v, %v; want closed, found, with the note", inc, err)
 	}
 }
+
+// TestBrowserBulkResultClears: the line saying what became of
+// Acknowledge selected ("acknowledged 1"), or why it was refused, goes
+// when the officer changes the selection (a box, Clear). It stayed for
+// ever, about a selection long gone.
+func TestBrowserBulkResultClears(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	c2 := ev.al.alerts["al1"]
+	c2.ID, c2.Summary = "c2", "critical c2"
+	ev.al.alerts["c2"] = c2
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	const result = `document.getElementById('bulk-result').textContent + '|' + document.getElementById('bulk-result').className`
+	within(t, ctx, 10*time.Second, "acknowledge c2 selected, then select al1",
+		clickNow(`tr[data-id="c2"] input.sel`),
+		chromedp.SendKeys(chromedp.CSS(`#bulk-note`), "searched"),
+		chromedp.Click(chromedp.CSS(`#bulk-ack`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('bulk-result').textContent === 'acknowledged 1'`),
+		clickNow(`tr[data-id="al1"] input.sel`))
+	if v := evalString(t, ctx, result); v != "|note" {
+		t.Errorf("result after the selection changed: %q, want none", v)
+	}
+	within(t, ctx, 10*time.Second, "al1 with no note: refused, then Clear",
+		chromedp.Click(chromedp.CSS(`#bulk-ack`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('bulk-result').textContent.startsWith('Write a note first')`),
+		chromedp.Click(chromedp.CSS(`#bulk-clear`)))
+	if v := evalString(t, ctx, result); v != "|note" {
+		t.Errorf("refusal after Clear: %q, want none", v)
+	}
+}

@@ -644,7 +644,7 @@
     if (ackable(a)) {
       const box = el('input', { type: 'checkbox', class: 'sel', title: 'select for Acknowledge selected', 'aria-label': 'select alert ' + a.id + ': ' + a.summary });
       box.checked = st.selected.has(a.id);
-      box.addEventListener('change', () => { if (box.checked) st.selected.add(a.id); else st.selected.delete(a.id); showSelection(); });
+      box.addEventListener('change', () => { if (box.checked) st.selected.add(a.id); else st.selected.delete(a.id); selectionChanged(); });
       td.append(box);
     }
     tr.prepend(td);
@@ -684,6 +684,16 @@
     $('bulk-ack').disabled = n === 0;
     $('sel-all').checked = boxes.length > 0 && boxes.every((b) => b.checked);
   }
+  // selectionChanged shows a selection the user changed (a box, "select
+  // all shown", Clear): the line saying what became of the last
+  // Acknowledge selected, or why it was refused, goes with the selection
+  // it was about; it said "acknowledged 2" for ever
+  // (TestBrowserBulkResultClears). Not on a timer: a refusal stays until
+  // it is acted on.
+  function selectionChanged() {
+    $('bulk-result').textContent = ''; $('bulk-result').classList.remove('error');
+    showSelection();
+  }
   // "select all shown": every row shown that nobody acknowledged
   $('sel-all').addEventListener('change', () => {
     const on = $('sel-all').checked;
@@ -692,10 +702,10 @@
       const id = b.closest('tr').dataset.id;
       if (on) st.selected.add(id); else st.selected.delete(id);
     }
-    showSelection();
+    selectionChanged();
   });
   $('bulk-note').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !$('bulk-ack').disabled) { e.preventDefault(); $('bulk-ack').click(); } });
-  $('bulk-clear').addEventListener('click', () => { st.selected.clear(); for (const b of $('alert-rows').querySelectorAll('input.sel')) b.checked = false; showSelection(); });
+  $('bulk-clear').addEventListener('click', () => { st.selected.clear(); for (const b of $('alert-rows').querySelectorAll('input.sel')) b.checked = false; selectionChanged(); });
   // Acknowledge selected: one note for them all (POST /alerts/ack, at
   // most 200 ids a request), each acknowledged as on its own, and a line
   // saying what became of them. A failed one stays selected.
