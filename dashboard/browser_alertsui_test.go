@@ -326,3 +326,29 @@ func TestBrowserBulkResultClears(t *testing.T) {
 		t.Errorf("refusal after Clear: %q, want none", v)
 	}
 }
+
+// TestBrowserQuickReconnectNoBar: a stream cut and opened again at once
+// (the browser tries again within seconds) shows no "Dashboard
+// unreachable" bar: it shows once the stream has been down 5 s
+// (TestBrowserDashboardUnreachable). It flashed for every drop.
+func TestBrowserQuickReconnectNoBar(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the live feed, and a watch on the bar",
+		chromedp.WaitVisible(chromedp.CSS(`#live.ok`)),
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			window.rfwSeen = { bar: false, drop: false };
+			const look = () => {
+				const b = document.getElementById('dash-banner');
+				if (!b.classList.contains('hidden')) window.rfwSeen.bar = b.textContent || true;
+				if (document.getElementById('live').textContent === 'reconnecting…') window.rfwSeen.drop = true;
+			};
+			new MutationObserver(look).observe(document.body, { subtree: true, attributes: true, childList: true, characterData: true });
+		})()`))
+	srv.CloseClientConnections()
+	within(t, ctx, liveWait, "the stream drops and opens again",
+		chromedp.Poll[chromedp.Void](`window.rfwSeen.drop && document.getElementById('live').classList.contains('ok')`))
+	if v := evalString(t, ctx, `window.rfwSeen.bar ? 'shown: ' + window.rfwSeen.bar : 'never shown'`); v != "never shown" {
+		t.Errorf("the unreachable bar on a quick reconnect: %s", v)
+	}
+}

@@ -406,14 +406,26 @@
   // first failure, and the alert list "as of" then (showStale); it goes
   // when the stream opens again. Before, a grey "reconnecting…" in the
   // header said so, the alerts shown firing and the banner blinking
-  // (TestBrowserDashboardUnreachable).
+  // (TestBrowserDashboardUnreachable). It shows once the stream has been
+  // down unreachableAfterMS, saying the time the drop began: a drop of a
+  // second (a stream cut and opened again at once) flashed it
+  // (TestBrowserQuickReconnectNoBar).
+  const unreachableAfterMS = 5000;
   function showUnreachable(on) {
-    if (on === !!st.lostSince) return;
-    st.lostSince = on ? serverNow() : 0;
+    if (!on) { clearTimeout(st.dropTimer); st.dropTimer = 0; st.dropSince = 0; markUnreachable(0); return; }
+    if (st.dropSince) return; // down already: the browser tries again every few seconds
+    st.dropSince = serverNow();
+    st.dropTimer = setTimeout(() => { st.dropTimer = 0; if (st.es && st.dropSince) markUnreachable(st.dropSince); }, unreachableAfterMS);
+  }
+  // markUnreachable shows the #dash-banner and the alert list as of since
+  // (server ns), or neither (0).
+  function markUnreachable(since) {
+    if (since === (st.lostSince || 0)) return;
+    st.lostSince = since;
     const b = $('dash-banner');
-    b.textContent = on ? 'Dashboard unreachable since ' + fmtHM(st.lostSince) + ': the alerts shown are as of then' : '';
-    b.title = on ? 'the browser gets no answer from the dashboard (it stopped, or the network is down) and tries again every few seconds' : '';
-    b.classList.toggle('hidden', !on);
+    b.textContent = since ? 'Dashboard unreachable since ' + fmtHM(since) + ': the alerts shown are as of then' : '';
+    b.title = since ? 'the browser gets no answer from the dashboard (it stopped, or the network is down) and tries again every few seconds' : '';
+    b.classList.toggle('hidden', !since);
     showStale(st.fusionDown || []);
   }
   function connect() {
