@@ -162,7 +162,8 @@ func TestBrowserSearchScoreSaid(t *testing.T) {
 // TestBrowserPolish: small things an explorer found. The page names an
 // icon (/favicon.ico was a 404 on every load); an acknowledged alert's row
 // keeps 4.5:1 contrast (it faded to ~2.4:1); a text field has the buttons'
-// 3 px focus ring; an incident's rooms do not wrap at their hyphen; the
+// 3 px focus ring; an incident's rooms and an alert's Room cell (td.room,
+// not the third cell from the end) do not wrap at their hyphen; the
 // incident timeline has room for its "10." marker.
 func TestBrowserPolish(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
@@ -188,7 +189,9 @@ func TestBrowserPolish(t *testing.T) {
 		}
 		const note = document.getElementById('bulk-note'); note.focus();
 		const icon = document.querySelector('link[rel~="icon"]');
-		return { contrast: worst, ring: getComputedStyle(note).outlineWidth + ' ' + getComputedStyle(note).outlineStyle, icon: icon ? icon.getAttribute('href') : '' };
+		const room = tr.querySelector('td.room');
+		return { contrast: worst, ring: getComputedStyle(note).outlineWidth + ' ' + getComputedStyle(note).outlineStyle, icon: icon ? icon.getAttribute('href') : '',
+			room: room ? room.textContent + ' ' + getComputedStyle(room).whiteSpace : 'no td.room' };
 	})()`))
 	if err != nil {
 		t.Fatal(err)
@@ -198,6 +201,9 @@ func TestBrowserPolish(t *testing.T) {
 	}
 	if got["ring"] != "3px solid" {
 		t.Errorf("a focused text field's outline %v, want the buttons' 3px solid", got["ring"])
+	}
+	if got["room"] != "a-103 nowrap" {
+		t.Errorf("an alert's Room cell (td.room): %v, want \"a-103 nowrap\" (its id kept whole)", got["room"])
 	}
 	if got["icon"] != "data:," {
 		t.Errorf("the page's icon %q, want an inline one (data:,), not /favicon.ico", got["icon"])
