@@ -169,9 +169,7 @@ func TestBrowserAlertDetailUnreachable(t *testing.T) {
 // dropped it to <body>, a keyboard user's place lost.
 func TestBrowserAlertFocusKept(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
-	c2 := ev.al.alerts["al1"]
-	c2.ID, c2.Summary = "c2", "critical c2"
-	ev.al.alerts["c2"] = c2
+	addC2(ev)
 	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
 	const focused = `(() => { const f = document.activeElement; return f.id || (f.dataset && f.dataset.id ? 'row ' + f.dataset.id : f.tagName.toLowerCase()); })()`
 	within(t, ctx, 10*time.Second, "open al1, focus its Acknowledge button",
@@ -254,8 +252,7 @@ func TestBrowserBannerGoesAtLogin(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
 	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
 	within(t, ctx, 10*time.Second, "the live feed", chromedp.WaitVisible(chromedp.CSS(`#live.ok`)))
-	a := event.Alert{Schema: 1, ID: "live-3", Site: "hmp1", Rule: "unauthorised-uplink-in-cell", Severity: event.SeverityCritical, State: event.AlertFiring,
-		Summary: "unauthorised LTE uplink in cell a-102", Room: "a-102", Zone: "a", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	a := firingInCell("live-3")
 	if err := ev.al.UpsertAlert(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
@@ -304,9 +301,7 @@ func TestBrowserIncidentCloseByEnter(t *testing.T) {
 // ever, about a selection long gone.
 func TestBrowserBulkResultClears(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
-	c2 := ev.al.alerts["al1"]
-	c2.ID, c2.Summary = "c2", "critical c2"
-	ev.al.alerts["c2"] = c2
+	addC2(ev)
 	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
 	const result = `document.getElementById('bulk-result').textContent + '|' + document.getElementById('bulk-result').className`
 	within(t, ctx, 10*time.Second, "acknowledge c2 selected, then select al1",
@@ -351,4 +346,19 @@ func TestBrowserQuickReconnectNoBar(t *testing.T) {
 	if v := evalString(t, ctx, `window.rfwSeen.bar ? 'shown: ' + window.rfwSeen.bar : 'never shown'`); v != "never shown" {
 		t.Errorf("the unreachable bar on a quick reconnect: %s", v)
 	}
+}
+
+// addC2 adds to the test env a second critical alert like al1, c2
+// ("critical c2").
+func addC2(ev *env) {
+	c2 := ev.al.alerts["al1"]
+	c2.ID, c2.Summary = "c2", "critical c2"
+	ev.al.alerts["c2"] = c2
+}
+
+// firingInCell is critical alert id firing, nobody acknowledging it:
+// an unauthorised LTE uplink in cell a-102.
+func firingInCell(id string) event.Alert {
+	return event.Alert{Schema: 1, ID: id, Site: "hmp1", Rule: "unauthorised-uplink-in-cell", Severity: event.SeverityCritical, State: event.AlertFiring,
+		Summary: "unauthorised LTE uplink in cell a-102", Room: "a-102", Zone: "a", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
 }

@@ -786,8 +786,7 @@ func TestBrowserBannerClearsOnRemoteAck(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
 	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
 	within(t, ctx, 10*time.Second, "the live feed", chromedp.WaitVisible(chromedp.CSS(`#live.ok`)))
-	a := event.Alert{Schema: 1, ID: "live-2", Site: "hmp1", Rule: "unauthorised-uplink-in-cell", Severity: event.SeverityCritical, State: event.AlertFiring,
-		Summary: "unauthorised LTE uplink in cell a-102", Room: "a-102", Zone: "a", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	a := firingInCell("live-2")
 	ev.deps.Hub.PublishAlert(a)
 	within(t, ctx, 5*time.Second, "the banner", chromedp.WaitVisible(chromedp.CSS(`#banner`)))
 	a.AckBy, a.AckNote, a.AckNS = "officer2", "on my way", testNow.Add(time.Minute).UnixNano()
