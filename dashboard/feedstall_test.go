@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"net/http"
@@ -80,4 +81,29 @@ func feedStatus(t *testing.T, url string, c creds) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestSSERetrySet: the live feed tells the browser to try again 2 s after
+// a drop, inside the 5 s after which the page says the dashboard is
+// unreachable; Chromium's own wait, about 3 s, left little room.
+func TestSSERetrySet(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	resp := openFeed(t, ev.deps.Hub, srv.URL, login(t, e, RoleViewer, "viewer-password"))
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for range 3 {
+		if !sc.Scan() {
+			break
+		}
+		if sc.Text() == "retry: 2000" {
+			return
+		}
+	}
+	t.Fatalf("no retry: 2000 at the stream's start (last line %q, %v)", sc.Text(), sc.Err())
 }

@@ -449,7 +449,10 @@ func (s *server) events(c echo.Context) error {
 		b, _ := json.Marshal(sent)
 		return fmt.Sprintf("event: %s\ndata: %s\n\n", MsgFeed, b)
 	}
-	first := ": rfwarden live feed\n\n"
+	// retry: a browser tries again 2 s after the stream drops (Chromium's
+	// own wait is about 3 s), well inside the 5 s the page waits before
+	// it says the dashboard is unreachable (TestSSERetrySet).
+	first := ": rfwarden live feed\nretry: 2000\n\n"
 	if wantsFeed {
 		defer s.feed.watch()()
 		first += feedEvent()
