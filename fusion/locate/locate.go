@@ -261,21 +261,8 @@ func New(s *site.Site, m Model) (*Locator, error) {
 	l.floorRooms = make([][]int, len(s.Floors))
 	var rank int32
 	for fi, f := range s.Floors {
-		var lo, hi site.Point
-		first := true
-		for _, r := range s.Rooms {
-			if r.Floor != f.ID {
-				continue
-			}
-			a, b := site.Bounds(r.Polygon)
-			if first {
-				lo, hi, first = a, b, false
-				continue
-			}
-			lo.X, lo.Y = min(lo.X, a.X), min(lo.Y, a.Y)
-			hi.X, hi.Y = max(hi.X, b.X), max(hi.Y, b.Y)
-		}
-		if first {
+		lo, hi, ok := s.FloorBounds(f.ID)
+		if !ok {
 			continue
 		}
 		nx, ny := int((hi.X-lo.X)/h)+1, int((hi.Y-lo.Y)/h)+1

@@ -87,6 +87,24 @@ func Bounds(p []Point) (lo, hi Point) {
 	return lo, hi
 }
 
+// FloorBounds returns the axis-aligned bounding box of the rooms of
+// floor, and false when the floor has none.
+func (s *Site) FloorBounds(floor string) (lo, hi Point, ok bool) {
+	for _, r := range s.Rooms {
+		if r.Floor != floor {
+			continue
+		}
+		a, b := Bounds(r.Polygon)
+		if !ok {
+			lo, hi, ok = a, b, true
+			continue
+		}
+		lo.X, lo.Y = min(lo.X, a.X), min(lo.Y, a.Y)
+		hi.X, hi.Y = max(hi.X, b.X), max(hi.Y, b.Y)
+	}
+	return lo, hi, ok
+}
+
 // RoomAt returns the room on floor that contains p. Rooms are searched in
 // file order, so a smaller room listed before a larger enclosing one wins.
 func (s *Site) RoomAt(floor string, p Point) (Room, bool) {

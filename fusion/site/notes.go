@@ -62,18 +62,12 @@ func (s *Site) floorNotes() []string {
 func (s *Site) sensorNotes() []string {
 	var notes []string
 	for i, sn := range s.Sensors {
-		d, lo, hi, any := math.Inf(1), Point{}, Point{}, false
+		lo, hi, any := s.FloorBounds(sn.Floor)
+		d := math.Inf(1)
 		for _, r := range s.Rooms {
-			if r.Floor != sn.Floor {
-				continue
+			if r.Floor == sn.Floor {
+				d = min(d, DistanceM(r.Polygon, sn.Pos))
 			}
-			d = min(d, DistanceM(r.Polygon, sn.Pos))
-			a, b := Bounds(r.Polygon)
-			if !any {
-				lo, hi, any = a, b, true
-			}
-			lo.X, lo.Y = min(lo.X, a.X), min(lo.Y, a.Y)
-			hi.X, hi.Y = max(hi.X, b.X), max(hi.Y, b.Y)
 		}
 		if any && d > FarFromRoomsM {
 			notes = append(notes, fmt.Sprintf("sensors[%d].pos: sensor %q at (%v, %v) is %.0f m from the nearest room of floor %q (its rooms span x %v to %v, y %v to %v): localisation takes the sensor to be there; correct pos (or floor) if it is mistyped",
@@ -90,22 +84,15 @@ func (s *Site) overlapNotes() []string {
 	var notes []string
 	for _, f := range s.Floors {
 		var idx []int
-		var lo, hi Point
 		for i, r := range s.Rooms {
-			if r.Floor != f.ID {
-				continue
+			if r.Floor == f.ID {
+				idx = append(idx, i)
 			}
-			a, b := Bounds(r.Polygon)
-			if len(idx) == 0 {
-				lo, hi = a, b
-			}
-			lo.X, lo.Y = min(lo.X, a.X), min(lo.Y, a.Y)
-			hi.X, hi.Y = max(hi.X, b.X), max(hi.Y, b.Y)
-			idx = append(idx, i)
 		}
 		if len(idx) < 2 {
 			continue
 		}
+		lo, hi, _ := s.FloorBounds(f.ID)
 		step := max(0.25, math.Sqrt((hi.X-lo.X)*(hi.Y-lo.Y)/maxNotePoints))
 		nx, ny := int((hi.X-lo.X)/step)+1, int((hi.Y-lo.Y)/step)+1
 		// in[k] has a bit for each grid point inside room idx[k], and

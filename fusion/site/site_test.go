@@ -199,6 +199,13 @@ func TestLookups(t *testing.T) {
 	if got := (&Site{}).Zones(); len(got) != 0 {
 		t.Errorf("Zones() of a site without rooms = %q, want none", got)
 	}
+	// The yard encloses the wing: floor g spans it.
+	if lo, hi, ok := s.FloorBounds("g"); !ok || lo != (Point{-20, -20}) || hi != (Point{60, 31}) {
+		t.Errorf("FloorBounds(g) = %v, %v, %v, want (-20,-20), (60,31)", lo, hi, ok)
+	}
+	if _, _, ok := s.FloorBounds("nope"); ok {
+		t.Error("FloorBounds of a floor without rooms says it has some")
+	}
 	// A room in no zone names none.
 	odd := &Site{Rooms: []Room{{ID: "r1", Zone: "wing-c"}, {ID: "r2"}, {ID: "r3", Zone: "wing-a"}, {ID: "r4", Zone: "wing-c"}}}
 	if got, want := odd.Zones(), []string{"wing-a", "wing-c"}; !slices.Equal(got, want) {
