@@ -150,11 +150,8 @@ func (w *Wing) castFromStandard() error {
 	// a staff radio on a landing or in an office
 	staff := roomsOf("landing", "office")
 	rng.Shuffle(len(staff), func(i, j int) { staff[i], staff[j] = staff[j], staff[i] })
-	for _, r := range staff {
-		if p, ok := w.pointIn(r, rng); ok {
-			place(template("radio-1"), r, p)
-			break
-		}
+	if p, r, ok := w.firstPointIn(staff, rng); ok {
+		place(template("radio-1"), r, p)
 	}
 	// the drone over the yard, its controller outside
 	hover, hoverRoom, okH := w.firstPointIn(roomsOf("yard", "perimeter", "outside"), rng)
