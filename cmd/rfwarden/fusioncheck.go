@@ -36,17 +36,10 @@ func checkFusion(stdout io.Writer, path string, fc fusion.FileConfig, s *site.Si
 		notes = append(notes, n)
 	}
 	rules := len(eng.Alerts().Rules())
-	if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, %d %s, %d %s, %d %s, %d %s)\n", path, s.ID,
+	summary := fmt.Sprintf("site %s, %d %s, %d %s, %d %s, %d %s", s.ID,
 		len(s.Floors), english.Plural(len(s.Floors), "floor", "floors"), len(s.Rooms), english.Plural(len(s.Rooms), "room", "rooms"),
-		len(s.Sensors), english.Plural(len(s.Sensors), "sensor", "sensors"), rules, english.Plural(rules, "alert rule", "alert rules")); err != nil {
-		return err
-	}
-	for _, n := range notes {
-		if _, err := fmt.Fprintf(stdout, "%s: note: %s\n", path, n); err != nil {
-			return err
-		}
-	}
-	return nil
+		len(s.Sensors), english.Plural(len(s.Sensors), "sensor", "sensors"), rules, english.Plural(rules, "alert rule", "alert rules"))
+	return printCheck(stdout, path, summary, notes)
 }
 
 // siteNotes returns what in the site s, read from file, is likely a

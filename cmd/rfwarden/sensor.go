@@ -81,13 +81,9 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if n := checkHTTPAddr("sensor", cfg.HTTPAddr); n != "" {
 			notes = append(notes, n)
 		}
-		if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d %s)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands), english.Plural(len(cfg.Bands), "band", "bands")); err != nil {
+		summary := fmt.Sprintf("site %s, sensor %s, %d %s", cfg.Site, cfg.Sensor, len(cfg.Bands), english.Plural(len(cfg.Bands), "band", "bands"))
+		if err := printCheck(stdout, *cfgPath, summary, notes); err != nil {
 			return err
-		}
-		for _, n := range notes {
-			if _, err := fmt.Fprintf(stdout, "%s: note: %s\n", *cfgPath, n); err != nil {
-				return err
-			}
 		}
 		return printDroneCoverage(stdout, *cfgPath, cfg)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -26,6 +27,20 @@ func checkHTTPAddr(who, addr string) string {
 	}
 	_ = l.Close()
 	return ""
+}
+
+// printCheck prints what --check found in the config at path: "path: ok
+// (summary)", then "path: note: ..." for each note.
+func printCheck(stdout io.Writer, path, summary string, notes []string) error {
+	if _, err := fmt.Fprintf(stdout, "%s: ok (%s)\n", path, summary); err != nil {
+		return err
+	}
+	for _, n := range notes {
+		if _, err := fmt.Fprintf(stdout, "%s: note: %s\n", path, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recordingNotes returns notes on a file source's recording that runs but
