@@ -1338,12 +1338,15 @@
     $('spec-title').textContent = 'Spectrum: choose a sensor';
     specNote();
     $('maint').replaceChildren();
-    for (const id of ['spectrum', 'waterfall', 'noise']) { const c = $(id); c.getContext('2d').clearRect(0, 0, c.width, c.height); }
+    clearCanvases('spectrum', 'waterfall', 'noise');
     if (st.es) connect();
+  }
+  function clearCanvases(...ids) {
+    for (const id of ids) { const c = $(id); c.getContext('2d').clearRect(0, 0, c.width, c.height); }
   }
   async function chooseSensor(id) {
     st.specSensor = id; st.spec = null; $('spec-title').textContent = 'Spectrum: ' + id;
-    for (const c of ['spectrum', 'waterfall']) $(c).getContext('2d').clearRect(0, 0, $(c).width, $(c).height);
+    clearCanvases('spectrum', 'waterfall');
     showMaintenance(id);
     specNote();
     connect();
