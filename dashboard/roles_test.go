@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rfwarden/rfwarden/event"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -79,5 +80,26 @@ func TestWebKnowsEveryRole(t *testing.T) {
 		if strings.Contains(string(html), "<option>"+r+"</option>") {
 			t.Errorf("web/index.html offers role %s itself: make its options from app.js's ranks", r)
 		}
+	}
+}
+
+// TestWebKnowsDroneClasses: the page's drone classes (app.js
+// droneClasses, by which an alert's card says its summary follows its
+// fixes) are the server's, event.DroneClasses.
+func TestWebKnowsDroneClasses(t *testing.T) {
+	js, err := os.ReadFile("web/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`const droneClasses = \[([^\]]*)\];`).FindSubmatch(js)
+	if m == nil {
+		t.Fatal("web/app.js has no `const droneClasses = [ ... ];`")
+	}
+	var got []string
+	for _, c := range strings.Split(string(m[1]), ",") {
+		got = append(got, strings.Trim(strings.TrimSpace(c), `'`))
+	}
+	if !slices.Equal(got, event.DroneClasses) {
+		t.Errorf("web/app.js droneClasses %v, want %v (event.DroneClasses)", got, event.DroneClasses)
 	}
 }

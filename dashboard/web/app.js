@@ -6,6 +6,8 @@
   // The roles, least privileged first: the server's (dashboard.Roles, TestWebKnowsEveryRole);
   // the role selects are made from it.
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
+  // The drones' classes, the server's (event.DroneClasses, TestWebKnowsDroneClasses).
+  const droneClasses = ['droneid', 'drone_video', 'rc_fhss', 'fpv_analog'];
   // A time reads "2026-01-15 21:04:56 UTC" whatever the browser's locale:
   // the date in ISO order, a 24-hour clock (the locale's "1/15/2026, 9:04:56
   // PM" is misread in a UK control room), the zone's abbreviation as the
@@ -804,7 +806,14 @@
     // the rest behind "show all N" (kept open while the detail follows the
     // alert), so the Acknowledge button is not 5,000 px down the card
     // (TestBrowserAlertDetailAckFirst).
+    // The summary's room probabilities are as fusion announced them, at
+    // firing (a drone's follow its fixes: docs/alerts.md); the list of
+    // rooms below follows the store (every minute): each says when it is
+    // of, so two numbers for a room do not read as a contradiction
+    // (TestBrowserAlertProbsSayWhen).
+    const drone = droneClasses.includes(a.class);
     const kids = [el('h2', { text: a.severity.toUpperCase() + ': ' + a.summary }),
+      el('p', { id: 'summary-when', class: 'note', text: 'Summary: ' + (drone ? 'as of its latest fix (' + fmtToday(a.updated_ns) : 'at firing (' + fmtToday(a.active_ns)) + ')' }),
       el('p', { class: 'alert-state', text: 'Rule ' + a.rule + ' · room ' + (a.room || '?') + ' · zone ' + (a.zone || '?') + ' · ' + a.state })];
     if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + (a.ack_ns ? ' at ' + fmtT(a.ack_ns) : '') + ': ' + (a.ack_note || '') }));
     else if (ranks[st.me.role] >= ranks.officer) {
@@ -842,7 +851,7 @@
     }
     const shownDets = 10, all = st.evidenceAll === a.id;
     dets.forEach((li, i) => li.classList.toggle('hidden', i >= shownDets && !all));
-    kids.push(el('h3', { text: 'Room probabilities' }), el('ul', {}, ...probs),
+    kids.push(el('h3', { id: 'probs-when', text: 'Room probabilities ' + (a.state === 'resolved' ? 'at the end' : 'now') + ' (' + fmtToday(a.updated_ns) + ')' }), el('ul', {}, ...probs),
       el('h3', { text: 'Sensors that heard it' }), el('p', { text: d.sensors.join(', ') || '—' }),
       el('h3', { text: 'Evidence' + (dets.length > shownDets ? ' (' + dets.length + ' detections)' : '') }), el('ul', { id: 'evidence' }, ...dets));
     if (dets.length > shownDets) {
