@@ -1,11 +1,13 @@
 package dashboard
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // TestBrowserAlertProbsSayWhen: an alert's detail says that its
@@ -38,6 +40,49 @@ func TestBrowserAlertProbsSayWhen(t *testing.T) {
 			chromedp.Poll[chromedp.Void](`document.getElementById('alert-detail').dataset.id === '`+tc.id+`' && !!document.getElementById('probs-when')`))
 		if v := evalString(t, ctx, when); v != tc.want {
 			t.Errorf("%s: the detail says %q, want %q", tc.id, v, tc.want)
+		}
+	}
+}
+
+// TestBrowserTrackAgesApart: the age labels of fixes close together do
+// not overlap: the newest's is shown, one that would cross it left off
+// (its age stays in its tooltip); a legend says what the markers, their
+// rings, colours and ages mean, beside the heat colours'. They were
+// written over each other, with no legend for the markers.
+func TestBrowserTrackAgesApart(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.ts.mu.Lock()
+	for i, tr := range []string{"t5", "t6", "t7"} { // beside t1 (4.5, 2), newer
+		ev.ts.locs = append([]store.LocationRecord{{Site: "hmp1", Track: tr, Class: event.ClassLTE, Link: event.LinkUplink,
+			TimeNS: testNow.Add(-time.Duration(i+1) * time.Minute).UnixNano(), Floor: "g", Room: "a-102", RoomProb: 0.7,
+			XM: 4.6 + 0.1*float64(i), YM: 2.1 - 0.05*float64(i), SemiMajorM: 1, SemiMinorM: 1}}, ev.ts.locs...)
+	}
+	ev.ts.mu.Unlock()
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "floor plan with t1, t5, t6, t7",
+		chromedp.Navigate(srv.URL+"/#heatmap"),
+		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)),
+		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t7"]`)))
+	shot(t, ctx, "track-ages-apart")
+	got := evalString(t, ctx, `(() => {
+		const shown = [...document.querySelectorAll('#emitters g[data-track]')].map((g) => [g.dataset.track, g.querySelector('text.emitter-age')])
+			.filter(([, t]) => t.getBoundingClientRect().width > 0), out = [];
+		for (let i = 0; i < shown.length; i++) for (let j = i + 1; j < shown.length; j++) {
+			const a = shown[i][1].getBoundingClientRect(), b = shown[j][1].getBoundingClientRect();
+			if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) out.push(shown[i][0] + ' crosses ' + shown[j][0]);
+		}
+		return shown.map(([id]) => id).sort().join(',') + ' | ' + out.join('; '); })()`)
+	shown, crossings, _ := strings.Cut(got, " | ")
+	if crossings != "" || !strings.Contains(shown, "t5") {
+		t.Errorf("age labels shown %q, crossing: %q; want t5's (the newest) shown and none crossing", shown, crossings)
+	}
+	if v := evalString(t, ctx, `document.querySelector('#emitters g[data-track="t7"] title').textContent`); !strings.HasSuffix(v, "(3 min ago)") {
+		t.Errorf("t7's tooltip %q, want its age (3 min ago)", v)
+	}
+	legend := evalString(t, ctx, `(() => { const l = document.getElementById('marker-legend'); return l && l.offsetParent ? l.textContent + ' || ' + document.querySelector('#page-heatmap .legend').textContent : 'none shown'; })()`)
+	for _, w := range []string{"phone or drone at its latest fix", "95%", "other unauthorised emitter", "room holding a phone or drone", "goes after 30 min", "Room colour, located transmissions in the window"} {
+		if !strings.Contains(legend, w) {
+			t.Errorf("legends %q lack %q", legend, w)
 		}
 	}
 }

@@ -927,6 +927,7 @@
       api('GET', '/heatmap?window=' + $('h-window').value + '&hour=' + (hour < 0 ? 'all' : hour) + '&show=' + $('h-show').value),
       api('GET', '/locations?minutes=' + trackMinutes())]);
     st.floorSVG.set(floor, svg);
+    $('leg-ttl').textContent = trackMinutes();
     const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
     $('floor').replaceChildren(document.importNode(doc.documentElement, true));
     paintHeat(heat, floor);
@@ -1081,6 +1082,7 @@
       const age = now - Number(e.dataset.time);
       if (age > ttl) { e.remove(); gone = true; } else showAge(e, age, ttl);
     }
+    spaceAges(svg);
     if (gone && mark) markLocated(svg);
   }
   setInterval(() => ageTracks(true), 15000);
@@ -1093,6 +1095,20 @@
     if (label && label.textContent !== text) label.textContent = text;
     if (title) title.textContent = e.dataset.title + ' (' + text + ')';
     e.style.opacity = (1 - 0.6 * Math.min(1, Math.max(0, age) / ttl)).toFixed(2);
+  }
+  // spaceAges leaves off the age label of a marker whose label box would
+  // cross a newer marker's (the newer kept first): close fixes wrote their
+  // ages over each other. The age of one left off is in its tooltip
+  // (TestBrowserTrackAgesApart).
+  function spaceAges(svg) {
+    const labels = [...svg.querySelectorAll('#emitters g[data-track]')].sort((x, y) => Number(y.dataset.time) - Number(x.dataset.time))
+      .map((e) => e.querySelector('text.emitter-age')).filter(Boolean);
+    const kept = [], cross = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    for (const t of labels) {
+      t.removeAttribute('display');
+      const b = t.getBBox();
+      if (kept.some((k) => cross(b, k))) t.setAttribute('display', 'none'); else kept.push(b);
+    }
   }
   // drawTracks draws the tracks of a /locations answer (its fixes newest
   // first from the store), each at its latest fix. Given before (a
