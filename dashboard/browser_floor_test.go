@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
@@ -85,4 +86,34 @@ func TestBrowserTrackAgesApart(t *testing.T) {
 			t.Errorf("legends %q lack %q", legend, w)
 		}
 	}
+}
+
+// TestBrowserRoomsByKeyboard: the floor plan's rooms take the focus by
+// Tab, named by their name and ID, and Enter or Space on one does what a
+// click does: it is selected and its tooltip's text, with the markers in
+// it, is said under the plan. They could only be hovered.
+func TestBrowserRoomsByKeyboard(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "floor plan",
+		chromedp.Navigate(srv.URL+"/#heatmap"),
+		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)),
+		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="a-102"][data-count]`)),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('h-show').focus()`),
+		chromedp.KeyEvent(kb.Tab))
+	const focused = `(() => { const f = document.activeElement; return (f.getAttribute('data-room') || f.id || f.tagName) + ' ' + f.getAttribute('role') + ' ' + f.getAttribute('aria-label'); })()`
+	if v := evalString(t, ctx, focused); v != "a-101 button room A1-01 (a-101)" {
+		t.Errorf("focus after Tab from Show: %q, want the first room, a-101, a button named \"room A1-01 (a-101)\"", v)
+	}
+	within(t, ctx, 10*time.Second, "Enter on a-101", chromedp.KeyEvent(kb.Enter))
+	if v := evalString(t, ctx, `document.querySelector('polygon.room.selected')?.dataset.room + ' | ' + document.getElementById('room-info').textContent`); v != "a-101 | A1-01 (wing-a) — 0 located phone/drone transmissions" {
+		t.Errorf("after Enter on a-101: %q, want it selected and its name, zone and count said", v)
+	}
+	within(t, ctx, 10*time.Second, "Space on a-102",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('polygon[data-room="a-102"]').focus()`),
+		chromedp.KeyEvent(" "))
+	if v := evalString(t, ctx, `[...document.querySelectorAll('polygon.room.selected')].map((p) => p.dataset.room).join() + ' | ' + document.getElementById('room-info').textContent`); v != "a-102 | A1-02 (wing-a) — 7 located phone/drone transmissions; located in it now: t1" {
+		t.Errorf("after Space on a-102: %q, want it alone selected, its count and t1 said", v)
+	}
+	shot(t, ctx, "room-by-keyboard")
 }

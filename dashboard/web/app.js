@@ -930,6 +930,7 @@
     $('leg-ttl').textContent = trackMinutes();
     const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
     $('floor').replaceChildren(document.importNode(doc.documentElement, true));
+    roomsFocusable();
     paintHeat(heat, floor);
     drawTracks(locs);
     drawn('heatmap', heat.length);
@@ -960,6 +961,31 @@
       title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' located phone/drone transmissions' : ' located unauthorised transmissions') + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
   }
+  // roomsFocusable lets the drawn floor's rooms be reached by keyboard as
+  // by the pointer: each takes the focus (Tab), is named by its name and
+  // ID, and Enter or Space on it does what a click does (showRoom). They
+  // could only be hovered (TestBrowserRoomsByKeyboard).
+  function roomsFocusable() {
+    for (const p of $('floor').querySelectorAll('polygon.room')) {
+      const name = (p.querySelector('title')?.textContent || '').replace(/ \([^()]*\)$/, ''), id = p.dataset.room;
+      p.setAttribute('tabindex', '0'); p.setAttribute('role', 'button');
+      p.setAttribute('aria-label', 'room ' + (name && name !== id ? name + ' (' + id + ')' : id));
+    }
+  }
+  // showRoom selects room p (outlined) and says under the plan what its
+  // tooltip says (its name, zone and count) and which markers are in it.
+  function showRoom(p) {
+    for (const q of $('floor').querySelectorAll('polygon.room.selected')) q.classList.remove('selected');
+    p.classList.add('selected');
+    const marks = [...$('floor').querySelectorAll('#emitters g[data-track]')].filter((e) => e.dataset.room === p.dataset.room).map((e) => e.dataset.track);
+    $('room-info').textContent = p.querySelector('title').textContent + (marks.length ? '; located in it now: ' + marks.join(', ') : '');
+  }
+  $('floor').addEventListener('click', (ev) => { const p = ev.target.closest && ev.target.closest('polygon.room'); if (p) showRoom(p); });
+  $('floor').addEventListener('keydown', (ev) => {
+    const p = ev.target.closest && ev.target.closest('polygon.room');
+    if (!p || (ev.key !== 'Enter' && ev.key !== ' ') || ev.repeat) return;
+    ev.preventDefault(); showRoom(p);
+  });
   // roomCount writes count n on room p, a line under the room's name (the
   // server's text.room-label after the polygon and its hatch), at its size.
   function roomCount(p, n) {
