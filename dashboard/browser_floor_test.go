@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -116,4 +117,25 @@ func TestBrowserRoomsByKeyboard(t *testing.T) {
 		t.Errorf("after Space on a-102: %q, want it alone selected, its count and t1 said", v)
 	}
 	shot(t, ctx, "room-by-keyboard")
+}
+
+// TestBrowserIncidentReopenByEnter: Enter in a closed incident's reopen
+// reason reopens it as the Reopen incident button does, as Enter in the
+// closing note closes (TestBrowserIncidentCloseByEnter). Enter there did
+// nothing.
+func TestBrowserIncidentReopenByEnter(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	inc := ev.al.incidents["inc1"]
+	inc.State, inc.Outcome, inc.ClosedBy, inc.ClosedNS = "closed", "not_found", "analyst", testNow.Add(-time.Hour).UnixNano()
+	ev.al.incidents["inc1"] = inc
+	browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+	within(t, ctx, 20*time.Second, "Enter in the reason reopens it",
+		chromedp.Navigate(srv.URL+"/#incidents"),
+		clickNow(`#inc-rows tr[data-id="inc1"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#inc-reopen-note`)),
+		chromedp.SendKeys(chromedp.CSS(`#inc-reopen-note`), "the package was in the next cell"+kb.Enter),
+		chromedp.Poll[chromedp.Void](`document.getElementById('inc-outcome')?.textContent.startsWith('Reopened')`))
+	if got, err := ev.al.Incident(context.Background(), "inc1"); err != nil || got.State != "open" || got.ReopenedBy != "analyst" {
+		t.Errorf("stored incident %+v, %v; want open again, reopened by analyst", got, err)
+	}
 }

@@ -1656,14 +1656,19 @@
     if (inc.state === 'closed') {
       // a case closed in error, or to be closed with another outcome
       const why = el('input', { id: 'inc-reopen-note', placeholder: 'why it is reopened', 'aria-label': 'why the incident is reopened' });
-      const btn = el('button', { id: 'inc-reopen', text: 'Reopen incident' });
+      const btn = el('button', { id: 'inc-reopen', type: 'submit', text: 'Reopen incident' });
       const msg = el('p', { id: 'inc-reopen-msg', class: 'error', role: 'alert' });
-      btn.addEventListener('click', async () => {
+      // a form, as the closing note's: Enter in the reason reopens the
+      // case as the button does (TestBrowserIncidentReopenByEnter)
+      const form = el('form', { id: 'inc-reopen-form', class: 'row wrap', novalidate: '' }, why, btn);
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        if (btn.disabled) return; // one reopening at a time
         msg.textContent = ''; btn.disabled = true;
         try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/reopen', { note: why.value }); await loadIncidents(); await showIncident(id); focusResult($('inc-outcome')); }
         catch (e) { msg.textContent = 'Not reopened: ' + e.message; btn.disabled = false; }
       });
-      kids.push(el('div', { class: 'row wrap' }, why, btn), msg);
+      kids.push(form, msg);
     }
     if (inc.state !== 'closed') {
       // No outcome is chosen for the user: "found" was, and one click
