@@ -139,3 +139,46 @@ func TestBrowserIncidentReopenByEnter(t *testing.T) {
 		t.Errorf("stored incident %+v, %v; want open again, reopened by analyst", got, err)
 	}
 }
+
+// TestBrowserPhoneAckOnScreen: on a phone (390x844) the controls to
+// acknowledge are on the screen: the list's selection boxes and
+// Acknowledge selected within its width, and an alert's card, opened by
+// a tap on its row, brought into view with its Acknowledge button and
+// note, where it opened under a list of 20 alerts, off the screen, and
+// the tap seemed to do nothing; the floor plan fits the width.
+func TestBrowserPhoneAckOnScreen(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.longSummaries(20)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	// offScreen names the nodes (selectors) not wholly in the viewport
+	const offScreen = `((sels) => { const out = [];
+		for (const s of sels) { const n = document.querySelector(s); if (!n) { out.push(s + ' missing'); continue; }
+			const r = n.getBoundingClientRect();
+			if (r.left < -0.5 || r.right > innerWidth + 0.5 || r.top < -0.5 || r.bottom > innerHeight + 0.5 || !r.width)
+				out.push(s + ' at x ' + Math.round(r.left) + '..' + Math.round(r.right) + ', y ' + Math.round(r.top) + '..' + Math.round(r.bottom)); }
+		if (document.documentElement.scrollWidth > innerWidth + 1) out.push('the page ' + document.documentElement.scrollWidth + ' px wide');
+		return out.join('; '); })`
+	within(t, ctx, 10*time.Second, "the list", chromedp.WaitReady(chromedp.CSS(`tr[data-id="long19"]`)))
+	shot(t, ctx, "phone-alerts")
+	if v := evalString(t, ctx, offScreen+`(['#bulk-ack', '#bulk-note', 'tr[data-id="al1"] input.sel'])`); v != "" {
+		t.Errorf("390x844, the alert list: off the screen: %s", v)
+	}
+	within(t, ctx, 10*time.Second, "tap al1",
+		chromedp.Click(chromedp.CSS(`tr[data-id="al1"] td.time`)),
+		chromedp.WaitVisible(chromedp.CSS(`#ack-btn`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('ack-btn').getBoundingClientRect().bottom <= innerHeight`))
+	shot(t, ctx, "phone-alert-detail")
+	if v := evalString(t, ctx, offScreen+`(['#ack-btn', '#ack-note'])`); v != "" {
+		t.Errorf("390x844, al1 tapped: off the screen: %s", v)
+	}
+	within(t, ctx, 10*time.Second, "floor plan",
+		chromedp.Navigate(srv.URL+"/#heatmap"),
+		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)))
+	shot(t, ctx, "phone-floor")
+	if v := evalString(t, ctx, `(() => { const r = document.querySelector('#floor svg').getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth && document.documentElement.scrollWidth <= innerWidth + 1 ? '' : 'x ' + r.left + '..' + r.right + ' page ' + document.documentElement.scrollWidth; })()`); v != "" {
+		t.Errorf("390x844, the floor plan: wider than the screen: %s", v)
+	}
+}

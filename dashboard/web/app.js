@@ -118,9 +118,16 @@
   // detail (open), whose card then takes the focus; Escape in the
   // card brings it back to the row (TestTUIKeyboardOpensAlert). A control
   // in the row (the selection box) keeps its own keys.
+  // A click (a tap) that opens a card below the screen's bottom (one
+  // column, on a phone: the card comes after the list) scrolls it into
+  // view: it opened unseen under a long list, the Acknowledge button with
+  // it (TestBrowserPhoneAckOnScreen).
   function openable(tr, detail, open) {
     tr.tabIndex = 0;
-    tr.addEventListener('click', () => open());
+    tr.addEventListener('click', () => Promise.resolve(open()).then(() => {
+      const d = $(detail);
+      if (!d.classList.contains('hidden') && d.getBoundingClientRect().top >= innerHeight) d.scrollIntoView({ block: 'start' });
+    }).catch((e) => console.error(e)));
     tr.addEventListener('keydown', (ev) => {
       if (ev.target !== tr || (ev.key !== 'Enter' && ev.key !== ' ') || ev.repeat) return;
       ev.preventDefault();
