@@ -1132,16 +1132,15 @@
   // spaceAges leaves off the age label of a marker whose label box would
   // cross a newer marker's (the newer kept first): close fixes wrote their
   // ages over each other. The age of one left off is in its tooltip
-  // (TestBrowserTrackAgesApart).
+  // (TestBrowserTrackAgesApart). The labels are all shown, then measured,
+  // then hidden: one layout, not one per label as each fix arrives.
   function spaceAges(svg) {
     const labels = [...svg.querySelectorAll('#emitters g[data-track]')].sort((x, y) => Number(y.dataset.time) - Number(x.dataset.time))
       .map((e) => e.querySelector('text.emitter-age')).filter(Boolean);
-    const kept = [], cross = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-    for (const t of labels) {
-      t.removeAttribute('display');
-      const b = t.getBBox();
-      if (kept.some((k) => cross(b, k))) t.setAttribute('display', 'none'); else kept.push(b);
-    }
+    for (const t of labels) t.removeAttribute('display');
+    const boxes = labels.map((t) => t.getBBox()), kept = [];
+    const cross = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    labels.forEach((t, i) => { if (kept.some((k) => cross(boxes[i], k))) t.setAttribute('display', 'none'); else kept.push(boxes[i]); });
   }
   // drawTracks draws the tracks of a /locations answer (its fixes newest
   // first from the store), each at its latest fix. Given before (a
