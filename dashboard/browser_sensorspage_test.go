@@ -148,7 +148,7 @@ func TestBrowserSearchScoreSaid(t *testing.T) {
 	if err != nil || len(got) != 5 {
 		t.Fatalf("a-102's line %q (%v)", got, err)
 	}
-	if !strings.HasPrefix(got[1], got[0]+" = ") || !strings.Contains(got[1], "located in the last 30 min") || !strings.Contains(got[1], "0.05 for each of the") {
+	if !strings.HasPrefix(got[1], got[0]+" = ") || !strings.Contains(got[1], "located in the last 30 min") || !strings.Contains(got[1], "transmissions located here in the last hour, 0.05 for each)") {
 		t.Errorf("a-102's %q explained %q, want its parts: the emitters of the last 30 min, 0.05 a transmission of the last hour", got[0], got[1])
 	}
 	if got[2] != "found in "+name || got[3] != "not found in "+name {
@@ -156,6 +156,23 @@ func TestBrowserSearchScoreSaid(t *testing.T) {
 	}
 	if !strings.Contains(got[4], "Rooms by score") {
 		t.Errorf("search list legend %q, want what the score is", got[4])
+	}
+	// the tooltip says the parts GET /search gives (emitters, located),
+	// where it re-derived them from score and recent with its own 0.05:
+	// the answer is rewritten to parts no copy of the weight gives, and
+	// the heatmap (and its search list) read again
+	within(t, ctx, 10*time.Second, "the tooltip of parts as given",
+		chromedp.Evaluate[chromedp.Void](`(() => { const f = window.fetch; window.fetch = async (u, o) => {
+			const r = await f(u, o);
+			if (!String(u).endsWith('/api/v1/search')) return r;
+			const a = await r.json();
+			for (const x of a.rooms) if (x.room === 'a-102') Object.assign(x, { score: 1.83, emitters: 1.23, located: 0.6, recent: 3 });
+			return new Response(JSON.stringify(a), { status: r.status, headers: { 'Content-Type': 'application/json' } });
+		}; document.getElementById('h-window').dispatchEvent(new Event('change')); })()`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('`+row+` .score')?.title.startsWith('score 1.83 ')`))
+	title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('`+row+` .score').title`))
+	if want := "score 1.83 = 1.23 (phones and drones located in the last 30 min, each by its probability of being here: one emitter weighs at most 1) + 0.60 (3 transmissions located here in the last hour, 0.2 for each)"; err != nil || title != want {
+		t.Errorf("a-102's tooltip for emitters 1.23, located 0.6 of 3: %q (%v), want %q", title, err, want)
 	}
 }
 

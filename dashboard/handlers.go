@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"mime"
 	"net/http"
@@ -1314,17 +1313,30 @@ func LocationOf(l store.LocationRecord) Location {
 
 // SearchRoom is one row of the ranked room search list.
 type SearchRoom struct {
-	Room   string  `json:"room"`
-	Name   string  `json:"name"`
-	Floor  string  `json:"floor"`
-	Zone   string  `json:"zone"`
-	Score  float64 `json:"score"`
-	Recent int64   `json:"recent"` // unauthorised phone and drone transmissions located in the last hour (the heatmap's count)
-	Status string  `json:"status"`
+	Room  string `json:"room"`
+	Name  string `json:"name"`
+	Floor string `json:"floor"`
+	Zone  string `json:"zone"`
+	// Score is Emitters + Located, the rank.
+	Score float64 `json:"score"`
+	// Emitters is the part of the phones and drones located in the last
+	// 30 minutes (TrackWindow): each its probability of being here.
+	Emitters float64 `json:"emitters"`
+	// Located is the part of the transmissions of the last hour:
+	// SearchRecentWeight for each of Recent.
+	Located float64 `json:"located"`
+	Recent  int64   `json:"recent"` // unauthorised phone and drone transmissions located in the last hour (the heatmap's count)
+	Status  string  `json:"status"`
 	// Outcome is the room's last search outcome, while it is kept
 	// (Deps.SearchKeep); nil when none.
 	Outcome *SearchOutcome `json:"outcome,omitempty"`
 }
+
+// SearchRecentWeight is what each unauthorised phone or drone transmission
+// located in a room in the last hour adds to the room's search score
+// (SearchRoom.Located): a little, beside the 1 an emitter located in the
+// last 30 minutes weighs at most.
+const SearchRecentWeight = 0.05
 
 // SearchAnswer is GET /search's answer.
 type SearchAnswer struct {
@@ -1343,7 +1355,7 @@ type SearchAnswer struct {
 // however often it was located (a hopping RC link is located many times a
 // minute, a phone a few); each unauthorised transmission of the same
 // kinds located in the last hour (the heatmap's count: each once, however
-// many sensors heard it) adds a small weight. The "outside" catch-all is
+// many sensors heard it) adds SearchRecentWeight. The "outside" catch-all is
 // not a place to search, and is left out. Each room listed carries its
 // last search outcome while it is kept.
 func (s *server) searchList(c echo.Context) error {
@@ -1363,7 +1375,6 @@ func (s *server) searchList(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("search list: %w", err)
 	}
-	score := maps.Clone(emitters)
 	recent := map[string]int64{}
 	for _, cell := range cells {
 		recent[cell.Room] += cell.Count
@@ -1378,11 +1389,13 @@ func (s *server) searchList(c echo.Context) error {
 	}
 	out := SearchAnswer{Rooms: []SearchRoom{}, Truncated: cut != 0, CompleteFromNS: cut}
 	for _, r := range s.d.Site.Rooms {
-		sc := score[r.ID] + 0.05*float64(recent[r.ID])
+		located := SearchRecentWeight * float64(recent[r.ID])
+		sc := emitters[r.ID] + located
 		if sc <= 0 || r.Kind == site.KindOutside {
 			continue
 		}
-		row := SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)}
+		row := SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Emitters: emitters[r.ID], Located: located,
+			Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)}
 		if o, ok := outcomes[r.ID]; ok {
 			row.Outcome = &o
 		}

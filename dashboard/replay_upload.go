@@ -53,7 +53,19 @@ const maxUploadName = 200
 // server's own storage (the system's temporary folder the body is spooled
 // to, or RFW_REPLAY_DIR) is answered 507 (no space) or 500, naming the
 // storage and not the server's paths, which are logged.
-func (s *server) replayUpload(c echo.Context) error {
+//
+// A refusal is audited too (replay.upload.refused, auditRefusedUpload),
+// unless the analyst left (the request ended) or the refusal is that the
+// upload's own row could not be written.
+func (s *server) replayUpload(c echo.Context) (err error) {
+	// not audited as refused: the analyst left (the request ended), or
+	// the upload's own audit row could not be written
+	left, rowFailed := false, false
+	defer func() {
+		if err != nil && !left && !rowFailed {
+			s.auditRefusedUpload(c, err)
+		}
+	}()
 	if s.d.ReplayDir == "" {
 		return httpError(http.StatusServiceUnavailable, "no replay folder configured")
 	}
@@ -114,6 +126,7 @@ func (s *server) replayUpload(c echo.Context) error {
 		// the archive extracted: the copy stopped within a chunk and the
 		// stage goes (the deferred RemoveAll), nothing stored or audited
 		s.log.Info("dashboard: upload: copy stopped, the request ended", "err", err)
+		left = true
 		return httpError(http.StatusServiceUnavailable, "upload: the copy stopped: the request ended")
 	}
 	var se *stageError
@@ -130,6 +143,7 @@ func (s *server) replayUpload(c echo.Context) error {
 				// cancelled): the check stops and the stage goes with
 				// it (the deferred RemoveAll), nothing stored or audited
 				s.log.Info("dashboard: upload: check stopped, the request ended", "recording", name, "err", err)
+				left = true
 				return httpError(http.StatusServiceUnavailable, "upload %q: the check stopped: the request ended", name)
 			}
 			msg := strings.ReplaceAll(err.Error(), stage+string(filepath.Separator), "")
@@ -149,7 +163,9 @@ func (s *server) replayUpload(c echo.Context) error {
 		if replacing {
 			detail = "replaced " + detail
 		}
-		return s.auditFirst(c, "replay.upload", "recording/"+rel, "", detail)
+		err := s.auditFirst(c, "replay.upload", "recording/"+rel, "", detail)
+		rowFailed = err != nil
+		return err
 	}
 	s.uploadMu.Lock()
 	replaced, err := commitUpload(stage, dir, names, replace, audit)
@@ -167,6 +183,36 @@ func (s *server) replayUpload(c echo.Context) error {
 	// path (the first recording) and replaced (any) as before several
 	// recordings could come in one upload; paths names each
 	return c.JSON(http.StatusCreated, map[string]any{"path": rels[0], "paths": rels, "replaced": len(replaced) > 0, "replaced_paths": replaced})
+}
+
+// maxRefusalWhy bounds, in bytes, the refusal's message a
+// replay.upload.refused row keeps: it may quote a value of the metadata
+// sent.
+const maxRefusalWhy = 300
+
+// auditRefusedUpload writes the replay.upload.refused row of an upload
+// refused with err (on "replay/upload", by the session's user): its
+// status and message as the analyst got them (a server fault's "internal
+// error", never the server's paths), the request's size (Content-Length;
+// -1 when it said none), and the name and size of each file of the form
+// when it was read (meta, data, archive, raw), e.g.
+// `status=413 request_bytes=9000000 why="upload of 9000000 bytes exceeds
+// the 8388608 byte limit"`. None of the refused bytes is kept. A row that
+// cannot be written is logged (audit): the refusal stands.
+func (s *server) auditRefusedUpload(c echo.Context, err error) {
+	code, why, _ := s.errorStatus(err)
+	req := c.Request()
+	var b strings.Builder
+	fmt.Fprintf(&b, "status=%d request_bytes=%d", code, req.ContentLength)
+	if req.MultipartForm != nil {
+		for _, field := range []string{"meta", "data", "archive", "raw"} {
+			if fhs := req.MultipartForm.File[field]; len(fhs) > 0 {
+				fmt.Fprintf(&b, " %s=%q %s_bytes=%d", field, trimForErr(fhs[0].Filename), field, fhs[0].Size)
+			}
+		}
+	}
+	fmt.Fprintf(&b, " why=%q", clip(why, maxRefusalWhy))
+	s.audit(c, "replay.upload.refused", "replay/upload", "", b.String())
 }
 
 // MaxUploadsPerUser and MaxUploads bound the replay uploads under way at

@@ -124,6 +124,9 @@ func TestUploadCheckStopsWhenRequestEnds(t *testing.T) {
 	if ev.audit.has("replay.upload", "recording/uploads/big.sigmf-meta") {
 		t.Error("an upload whose request ended was audited as uploaded")
 	}
+	if ev.audit.has("replay.upload.refused", "replay/upload") {
+		t.Error("an upload whose request ended was audited as refused: the analyst left, nothing was refused")
+	}
 }
 
 // bytesStagedCtx is a request context that ends itself once the files
@@ -256,6 +259,9 @@ func TestUploadStageStopsWhenRequestEnds(t *testing.T) {
 			}
 			if ev.audit.has("replay.upload", "recording/uploads/big.sigmf-meta") {
 				t.Error("an upload whose analyst left was audited as uploaded")
+			}
+			if ev.audit.has("replay.upload.refused", "replay/upload") {
+				t.Error("an upload whose analyst left was audited as refused: nothing was refused")
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
@@ -886,6 +887,50 @@ func TestSearchRanking(t *testing.T) {
 	}
 	if want := []string{"b-102 1.0", "a-103 0.8", "yard 0.6", "a-101 0.2"}; !slices.Equal(rooms, want) {
 		t.Errorf("search list %v, want %v", rooms, want)
+	}
+}
+
+// TestSearchScoreParts: GET /search gives each room's score with its two
+// parts beside it, emitters (the phones and drones of the last 30 minutes)
+// and located (SearchRecentWeight for each transmission of the last hour),
+// so that the page says them as given rather than re-deriving them with a
+// copy of the weight.
+func TestSearchScoreParts(t *testing.T) {
+	ev := newEnv(t)
+	at := testNow.Add(-5 * time.Minute).UnixNano()
+	ev.ts.locs = []store.LocationRecord{
+		{Site: "hmp1", Track: "p1", Class: event.ClassLTE, Link: event.LinkUplink, TimeNS: at, Floor: "g", RoomProbs: map[string]float64{"a-102": 0.75, "a-101": 0.25}},
+	}
+	bucket := testNow.Add(-time.Minute).Truncate(store.HeatBucket)
+	ev.ts.cells = []store.HeatCell{{Room: "a-102", Start: bucket, Count: 4}, {Room: "b-101", Start: bucket, Count: 2}}
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleOfficer, "officer-password")
+	rec := do(e, "GET", "/api/v1/search", "", "", &c, false)
+	var got struct {
+		Rooms []map[string]any `json:"rooms"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+		t.Fatalf("search: %d %v %s", rec.Code, err, rec.Body)
+	}
+	want := map[string][3]float64{ // score, emitters, located
+		"a-102": {0.75 + 4*SearchRecentWeight, 0.75, 4 * SearchRecentWeight},
+		"b-101": {2 * SearchRecentWeight, 0, 2 * SearchRecentWeight},
+		"a-101": {0.25, 0.25, 0},
+	}
+	near := func(a any, b float64) bool { f, ok := a.(float64); return ok && math.Abs(f-b) < 1e-9 }
+	for _, r := range got.Rooms {
+		w, ok := want[r["room"].(string)]
+		if !ok {
+			t.Errorf("room %v listed, want only %v", r["room"], slices.Sorted(maps.Keys(want)))
+			continue
+		}
+		delete(want, r["room"].(string))
+		if !near(r["score"], w[0]) || !near(r["emitters"], w[1]) || !near(r["located"], w[2]) {
+			t.Errorf("%v: score %v = emitters %v + located %v, want %v = %v + %v", r["room"], r["score"], r["emitters"], r["located"], w[0], w[1], w[2])
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("rooms %v not listed", want)
 	}
 }
 

@@ -1,29 +1,24 @@
 package event
 
-import "strings"
+import (
+	"math"
+	"strings"
+)
 
 // DetectionOf reports whether id is a detection ID sensor makes:
 // SENSOR-BOOT-START-SEQ, BOOT 12 lower-case hex digits (random per run),
-// START (the emission's first sample) and SEQ decimal. The ID alone tells
-// the sensor: sensor wing makes no ID of sensor wing-a. A sensor's
-// snippet of a detection is named "snippet-" + its ID; the dashboard takes
-// a sensor's evidence only under the names it makes, and the sensor
-// rotates only its own.
+// START (the emission's first sample) and SEQ decimal as the sensor
+// writes them (agent.DetectionID: no sign, no leading zero, within
+// int64; SEQ from 1). The ID alone tells the sensor: sensor wing makes
+// no ID of sensor wing-a. A sensor's snippet of a detection is named
+// "snippet-" + its ID; the dashboard takes a sensor's evidence only
+// under the names it makes, and the sensor rotates only its own. It
+// takes exactly the IDs DetectionSeq reads (parseDetectionID serves
+// both); until 2026-12-07 it also took a SEQ of 0, leading zeros and
+// numbers beyond int64, which DetectionSeq refused.
 func DetectionOf(sensor, id string) bool {
-	rest, ok := strings.CutPrefix(id, sensor+"-")
-	if !ok || sensor == "" {
-		return false
-	}
-	p := strings.Split(rest, "-")
-	if len(p) != 3 || len(p[0]) != 12 || strings.Trim(p[0], "0123456789abcdef") != "" {
-		return false
-	}
-	for _, d := range p[1:] {
-		if d == "" || strings.Trim(d, "0123456789") != "" {
-			return false
-		}
-	}
-	return true
+	_, _, ok := parseDetectionID(sensor, id)
+	return ok
 }
 
 // DetectionSeq reads a detection ID sensor makes (DetectionOf): its BOOT
@@ -31,9 +26,17 @@ func DetectionOf(sensor, id string) bool {
 // sensor queued for sending, from 1 and without gaps (a detection the
 // sensor drops for not validating takes none; the sensor's outbox counts
 // those it drops for its quota, health.outbox_dropped). ok is false for
-// any other ID, and for a SEQ below 1 or beyond int64. It does not
-// allocate: fusion reads every detection's ID with it.
+// any other ID: one DetectionOf refuses, a SEQ below 1, beyond int64 or
+// written with a leading zero (which would read as another ID's SEQ). It
+// does not allocate: fusion reads every detection's ID with it.
 func DetectionSeq(sensor, id string) (boot uint64, seq int64, ok bool) {
+	return parseDetectionID(sensor, id)
+}
+
+// parseDetectionID is DetectionOf's and DetectionSeq's one rule: id is
+// sensor's SENSOR-BOOT-START-SEQ as agent.DetectionID writes it, and its
+// BOOT and SEQ. It does not allocate.
+func parseDetectionID(sensor, id string) (boot uint64, seq int64, ok bool) {
 	if sensor == "" || len(id) <= len(sensor)+1 || id[:len(sensor)] != sensor || id[len(sensor)] != '-' {
 		return 0, 0, false
 	}
@@ -56,22 +59,36 @@ func DetectionSeq(sensor, id string) (boot uint64, seq int64, ok bool) {
 	}
 	rest = rest[13:]
 	dash := strings.IndexByte(rest, '-')
-	if dash <= 0 || strings.Trim(rest[:dash], "0123456789") != "" {
+	if dash < 0 {
 		return 0, 0, false
 	}
-	digits := rest[dash+1:]
-	if digits == "" || len(digits) > 18 { // 18 digits fit an int64
+	if _, ok := canonicalDecimal(rest[:dash]); !ok {
 		return 0, 0, false
 	}
-	for i := range len(digits) {
-		c := digits[i]
-		if c < '0' || c > '9' {
-			return 0, 0, false
-		}
-		seq = seq*10 + int64(c-'0')
-	}
-	if seq < 1 {
+	seq, ok = canonicalDecimal(rest[dash+1:])
+	if !ok || seq < 1 {
 		return 0, 0, false
 	}
 	return boot, seq, true
+}
+
+// canonicalDecimal reads s as the non-negative int64 fmt's %d writes: one
+// or more digits, no sign, no leading zero but "0" itself, at most
+// math.MaxInt64. ok is false for any other s.
+func canonicalDecimal(s string) (n int64, ok bool) {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return 0, false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := int64(c - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
 }

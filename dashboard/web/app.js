@@ -1252,15 +1252,16 @@
   // follows the heat (every few seconds): it is not drawn again while a
   // note is being typed (#search-paused says so), and a note typed is kept
   // (st.searchNotes) until it is sent.
-  // scoreTitle says what room r's score is made of, as GET /search
-  // (dashboard searchList) reckons it: each phone or drone located in the
-  // last 30 min adds its probability of being in the room (one emitter
-  // weighs at most 1), each transmission located there in the last hour
-  // 0.05. "score 7.48" was unexplained (TestBrowserSearchScoreSaid).
+  // scoreTitle says what room r's score is made of, with the parts GET
+  // /search gives (emitters: each phone or drone located in the last 30
+  // min adds its probability of being in the room, one emitter weighs at
+  // most 1; located: each transmission located there in the last hour
+  // adds the server's weight, said here as located / recent, never a copy
+  // of it). "score 7.48" was unexplained (TestBrowserSearchScoreSaid).
   function scoreTitle(r) {
-    const heard = 0.05 * (r.recent || 0), emitters = Math.max(0, r.score - heard);
-    return 'score ' + r.score.toFixed(2) + ' = ' + emitters.toFixed(2) + ' (phones and drones located in the last 30 min, each by its probability of being here: one emitter weighs at most 1) + ' +
-      heard.toFixed(2) + ' (0.05 for each of the ' + (r.recent || 0) + ' transmissions located here in the last hour)';
+    const n = r.recent || 0, each = n ? ', ' + +(r.located / n).toFixed(4) + ' for each' : '';
+    return 'score ' + r.score.toFixed(2) + ' = ' + r.emitters.toFixed(2) + ' (phones and drones located in the last 30 min, each by its probability of being here: one emitter weighs at most 1) + ' +
+      r.located.toFixed(2) + ' (' + n + ' transmissions located here in the last hour' + each + ')';
   }
   async function loadSearch() {
     if (ranks[st.me.role] < ranks.officer) { $('search-list').replaceChildren(el('li', { text: 'officers only' })); return; }

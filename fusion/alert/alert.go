@@ -196,6 +196,11 @@ type alertState struct {
 	// been heard. backAfterAck measures the aircraft's gap on it: a
 	// controller left on outside the wall keeps lastSeen fresh.
 	airSeen time.Time
+	// pilotNote is, for a drone alert its aircraft placed, the end of
+	// its summary saying where the latest fix of the pilot's controller
+	// (controllerOnly) put it ("; pilot's controller near cell B2-03");
+	// "" while none is known.
+	pilotNote string
 	// due is, for an alert an earlier run of fusion left open (an
 	// orphan, holdOrphan), when it resolves unless a fix continues it
 	// (adoptOrphan) first; zero for every other alert.
@@ -1229,6 +1234,16 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				// heard by s8 alone, 120 m south of the wall
 				// (TestDroneControllerDoesNotMoveAircraftsAlert).
 				pilot = d
+				if pr, ok := e.site.Room(roomID); ok {
+					// where the pilot is, by our own fix of the
+					// controller: said at the end of the summary,
+					// stored without an announcement
+					note := fmt.Sprintf("; pilot's controller near %s %s", pr.Kind, pr.ID)
+					if note != d.pilotNote {
+						d.alert.Summary = strings.TrimSuffix(d.alert.Summary, d.pilotNote) + note
+						d.pilotNote, d.stale = note, true
+					}
+				}
 				roomID, roomP = d.alert.Room, d.alert.Probability
 				room, _ = e.site.Room(roomID)
 			case !vague && d.alert.Room != "" && d.alert.Room != roomID && slices.Contains(e.runnersUp(probs, r.RoomKinds, roomID, roomP), d.alert.Room):
@@ -1439,6 +1454,11 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				}
 			}
 			a.alert.Summary += a.why
+			if r.Kind == KindDrone && a.pilotNote != "" && a.alert.Class != event.ClassRCFHSS {
+				a.alert.Summary += a.pilotNote // where the pilot is (controllerOnly)
+			} else {
+				a.pilotNote = "" // the controller placed the alert: its room is the pilot's
+			}
 			switch {
 			case a == stay:
 				// It did not move: nothing is announced, the store

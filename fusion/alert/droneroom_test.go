@@ -122,9 +122,12 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 		// wantNearPilot: the pilot's cell is within the drop rule's
 		// radius of the drone's path (a phone there joins its case)
 		wantNearPilot bool
+		// wantPilot: the summary says where the pilot's controller is
+		// (while the aircraft placed the alert)
+		wantPilot bool
 	}{
-		{"aircraft heard", both, "yard", event.ClassDroneVideo, 0.7, 0, false},
-		{"aircraft unheard for reannounce_after", alone, "B2-03", event.ClassRCFHSS, 0.6, 1, true},
+		{"aircraft heard", both, "yard", event.ClassDroneVideo, 0.7, 0, false, true},
+		{"aircraft unheard for reannounce_after", alone, "B2-03", event.ClassRCFHSS, 0.6, 1, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,6 +160,9 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 			}
 			if w, _, _ := strings.Cut(DroneWhat(a.Class, 0), " ("); !strings.HasPrefix(a.Summary, w) || !strings.Contains(a.Summary, " "+tt.wantRoom+", ") {
 				t.Errorf("summary %q, want it to name the alert's link, %q, and room, %s", a.Summary, w, tt.wantRoom)
+			}
+			if said := strings.Count(a.Summary, "pilot's controller near cell B2-03"); said != map[bool]int{true: 1}[tt.wantPilot] || strings.HasSuffix(a.Summary, ";") {
+				t.Errorf("summary %q says where the pilot's controller is %d times, want %d (pilot's controller near cell B2-03)", a.Summary, said, map[bool]int{true: 1}[tt.wantPilot])
 			}
 			st := e.find(a.ID)
 			if st == nil {

@@ -13,7 +13,7 @@ func TestDetectionIDsAreOwn(t *testing.T) {
 	const boot = "0a1b2c3d4e5f"
 	sensors := []string{"s1", "wing", "wing-a", "wing-a-1"}
 	for _, s := range sensors {
-		for _, id := range []string{DetectionID(s, boot, 1830000, 42), DetectionID(s, boot, 0, 0)} {
+		for _, id := range []string{DetectionID(s, boot, 1830000, 42), DetectionID(s, boot, 0, 1)} {
 			for _, other := range sensors {
 				own := (&snippets{sensor: other}).own("snippet-" + id)
 				if own != (other == s) || event.DetectionOf(other, id) != (other == s) {
