@@ -148,13 +148,13 @@ func TestBrowserSearchScoreSaid(t *testing.T) {
 	if err != nil || len(got) != 5 {
 		t.Fatalf("a-102's line %q (%v)", got, err)
 	}
-	if !strings.HasPrefix(got[1], got[0]+" = ") || !strings.Contains(got[1], "located in the last 30 min") || !strings.Contains(got[1], "transmissions located here in the last hour, 0.05 for each)") {
-		t.Errorf("a-102's %q explained %q, want its parts: the emitters of the last 30 min, 0.05 a transmission of the last hour", got[0], got[1])
+	if !strings.HasPrefix(got[1], got[0]+" = ") || !strings.Contains(got[1], "located in the last 30 min") || !strings.Contains(got[1], "transmissions located here in the last hour, 0.05 for each, at most 0.5)") {
+		t.Errorf("a-102's %q explained %q, want its parts: the emitters of the last 30 min, 0.05 a transmission of the last hour up to 0.5", got[0], got[1])
 	}
 	if got[2] != "found in "+name || got[3] != "not found in "+name {
 		t.Errorf("a-102's buttons read %q, %q; want them to name %s", got[2], got[3], name)
 	}
-	if !strings.Contains(got[4], "Rooms by score") {
+	if !strings.Contains(got[4], "Rooms by score") || !strings.Contains(got[4], "plus 0.05 for each transmission located there in the last hour, up to 0.5 (") {
 		t.Errorf("search list legend %q, want what the score is", got[4])
 	}
 	// the tooltip says the parts GET /search gives (emitters, located),
@@ -166,12 +166,12 @@ func TestBrowserSearchScoreSaid(t *testing.T) {
 			const r = await f(u, o);
 			if (!String(u).endsWith('/api/v1/search')) return r;
 			const a = await r.json();
-			for (const x of a.rooms) if (x.room === 'a-102') Object.assign(x, { score: 1.83, emitters: 1.23, located: 0.6, recent: 3 });
+			for (const x of a.rooms) if (x.room === 'a-102') Object.assign(x, { score: 1.83, emitters: 1.23, located: 0.6, recent: 3 }); Object.assign(a, { recent_weight: 0.2, recent_max: 0.8 });
 			return new Response(JSON.stringify(a), { status: r.status, headers: { 'Content-Type': 'application/json' } });
 		}; document.getElementById('h-window').dispatchEvent(new Event('change')); })()`),
 		chromedp.Poll[chromedp.Void](`document.querySelector('`+row+` .score')?.title.startsWith('score 1.83 ')`))
 	title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('`+row+` .score').title`))
-	if want := "score 1.83 = 1.23 (phones and drones located in the last 30 min, each by its probability of being here: one emitter weighs at most 1) + 0.60 (3 transmissions located here in the last hour, 0.2 for each)"; err != nil || title != want {
+	if want := "score 1.83 = 1.23 (phones and drones located in the last 30 min, each by its probability of being here: one emitter weighs at most 1) + 0.60 (3 transmissions located here in the last hour, 0.2 for each, at most 0.8)"; err != nil || title != want {
 		t.Errorf("a-102's tooltip for emitters 1.23, located 0.6 of 3: %q (%v), want %q", title, err, want)
 	}
 }

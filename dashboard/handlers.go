@@ -1323,7 +1323,7 @@ type SearchRoom struct {
 	// 30 minutes (TrackWindow): each its probability of being here.
 	Emitters float64 `json:"emitters"`
 	// Located is the part of the transmissions of the last hour:
-	// SearchRecentWeight for each of Recent.
+	// SearchRecentWeight for each of Recent, at most SearchRecentMax.
 	Located float64 `json:"located"`
 	Recent  int64   `json:"recent"` // unauthorised phone and drone transmissions located in the last hour (the heatmap's count)
 	Status  string  `json:"status"`
@@ -1334,9 +1334,18 @@ type SearchRoom struct {
 
 // SearchRecentWeight is what each unauthorised phone or drone transmission
 // located in a room in the last hour adds to the room's search score
-// (SearchRoom.Located): a little, beside the 1 an emitter located in the
-// last 30 minutes weighs at most.
+// (SearchRoom.Located), up to SearchRecentMax: a little, beside the 1 an
+// emitter located in the last 30 minutes weighs at most.
 const SearchRecentWeight = 0.05
+
+// SearchRecentMax is the most a room's transmissions of the last hour add
+// to its search score (ten of them, at SearchRecentWeight): half of one
+// emitter, so a bursty phone's hundreds of transmissions (a GSM phone's
+// 300 an hour added 15 until 2026-12-07) cannot rank its room above the
+// room of a phone located now, nor keep a drone's perimeter near the top
+// for the hour after it left. Rooms whose scores tie are ranked by their
+// transmissions.
+const SearchRecentMax = 0.5
 
 // SearchAnswer is GET /search's answer.
 type SearchAnswer struct {
@@ -1345,6 +1354,11 @@ type SearchAnswer struct {
 	// the scores weigh the emitters located after CompleteFromNS only.
 	Truncated      bool  `json:"truncated"`
 	CompleteFromNS int64 `json:"complete_from_ns,omitempty"`
+	// RecentWeight and RecentMax are SearchRecentWeight and
+	// SearchRecentMax, so that the page says how Located is made
+	// without a copy of either.
+	RecentWeight float64 `json:"recent_weight"`
+	RecentMax    float64 `json:"recent_max"`
 }
 
 // searchList ranks rooms for a handheld search. Each unauthorised emitter
@@ -1355,7 +1369,8 @@ type SearchAnswer struct {
 // however often it was located (a hopping RC link is located many times a
 // minute, a phone a few); each unauthorised transmission of the same
 // kinds located in the last hour (the heatmap's count: each once, however
-// many sensors heard it) adds SearchRecentWeight. The "outside" catch-all is
+// many sensors heard it) adds SearchRecentWeight, up to SearchRecentMax;
+// rooms that tie are ranked by those transmissions. The "outside" catch-all is
 // not a place to search, and is left out. Each room listed carries its
 // last search outcome while it is kept.
 func (s *server) searchList(c echo.Context) error {
@@ -1387,9 +1402,10 @@ func (s *server) searchList(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("search list: %w", err)
 	}
-	out := SearchAnswer{Rooms: []SearchRoom{}, Truncated: cut != 0, CompleteFromNS: cut}
+	out := SearchAnswer{Rooms: []SearchRoom{}, Truncated: cut != 0, CompleteFromNS: cut,
+		RecentWeight: SearchRecentWeight, RecentMax: SearchRecentMax}
 	for _, r := range s.d.Site.Rooms {
-		located := SearchRecentWeight * float64(recent[r.ID])
+		located := min(SearchRecentWeight*float64(recent[r.ID]), SearchRecentMax)
 		sc := emitters[r.ID] + located
 		if sc <= 0 || r.Kind == site.KindOutside {
 			continue
@@ -1401,7 +1417,13 @@ func (s *server) searchList(c echo.Context) error {
 		}
 		out.Rooms = append(out.Rooms, row)
 	}
-	sort.SliceStable(out.Rooms, func(i, j int) bool { return out.Rooms[i].Score > out.Rooms[j].Score })
+	sort.SliceStable(out.Rooms, func(i, j int) bool {
+		a, b := out.Rooms[i], out.Rooms[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		return a.Recent > b.Recent
+	})
 	s.auditView(c, "view.search", "site/"+s.d.Site.ID, "")
 	return c.JSON(http.StatusOK, out)
 }

@@ -892,9 +892,12 @@ func TestSearchRanking(t *testing.T) {
 
 // TestSearchScoreParts: GET /search gives each room's score with its two
 // parts beside it, emitters (the phones and drones of the last 30 minutes)
-// and located (SearchRecentWeight for each transmission of the last hour),
-// so that the page says them as given rather than re-deriving them with a
-// copy of the weight.
+// and located (SearchRecentWeight for each transmission of the last hour,
+// up to SearchRecentMax), so that the page says them as given rather than
+// re-deriving them with a copy of the weight. A room of a bursty phone's
+// 300 transmissions is not ranked above the room of a phone located now
+// (it scored 15 against 0.95 until 2026-12-07), and rooms that tie are
+// ranked by their transmissions.
 func TestSearchScoreParts(t *testing.T) {
 	ev := newEnv(t)
 	at := testNow.Add(-5 * time.Minute).UnixNano()
@@ -902,12 +905,15 @@ func TestSearchScoreParts(t *testing.T) {
 		{Site: "hmp1", Track: "p1", Class: event.ClassLTE, Link: event.LinkUplink, TimeNS: at, Floor: "g", RoomProbs: map[string]float64{"a-102": 0.75, "a-101": 0.25}},
 	}
 	bucket := testNow.Add(-time.Minute).Truncate(store.HeatBucket)
-	ev.ts.cells = []store.HeatCell{{Room: "a-102", Start: bucket, Count: 4}, {Room: "b-101", Start: bucket, Count: 2}}
+	ev.ts.cells = []store.HeatCell{{Room: "a-102", Start: bucket, Count: 4}, {Room: "b-101", Start: bucket, Count: 2},
+		{Room: "b-102", Start: bucket, Count: 300}, {Room: "a-103", Start: bucket, Count: 12}}
 	e, _ := New(ev.deps)
 	c := login(t, e, RoleOfficer, "officer-password")
 	rec := do(e, "GET", "/api/v1/search", "", "", &c, false)
 	var got struct {
-		Rooms []map[string]any `json:"rooms"`
+		Rooms        []map[string]any `json:"rooms"`
+		RecentWeight float64          `json:"recent_weight"`
+		RecentMax    float64          `json:"recent_max"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
 		t.Fatalf("search: %d %v %s", rec.Code, err, rec.Body)
@@ -916,6 +922,18 @@ func TestSearchScoreParts(t *testing.T) {
 		"a-102": {0.75 + 4*SearchRecentWeight, 0.75, 4 * SearchRecentWeight},
 		"b-101": {2 * SearchRecentWeight, 0, 2 * SearchRecentWeight},
 		"a-101": {0.25, 0.25, 0},
+		"b-102": {SearchRecentMax, 0, SearchRecentMax},
+		"a-103": {SearchRecentMax, 0, SearchRecentMax},
+	}
+	if got.RecentWeight != SearchRecentWeight || got.RecentMax != SearchRecentMax {
+		t.Errorf("recent_weight %v, recent_max %v; want %v, %v", got.RecentWeight, got.RecentMax, SearchRecentWeight, SearchRecentMax)
+	}
+	var order []string
+	for _, r := range got.Rooms {
+		order = append(order, r["room"].(string))
+	}
+	if want := []string{"a-102", "b-102", "a-103", "a-101", "b-101"}; !slices.Equal(order, want) {
+		t.Errorf("rooms ranked %v, want %v", order, want)
 	}
 	near := func(a any, b float64) bool { f, ok := a.(float64); return ok && math.Abs(f-b) < 1e-9 }
 	for _, r := range got.Rooms {

@@ -1256,10 +1256,10 @@
   // /search gives (emitters: each phone or drone located in the last 30
   // min adds its probability of being in the room, one emitter weighs at
   // most 1; located: each transmission located there in the last hour
-  // adds the server's weight, said here as located / recent, never a copy
-  // of it). "score 7.48" was unexplained (TestBrowserSearchScoreSaid).
-  function scoreTitle(r) {
-    const n = r.recent || 0, each = n ? ', ' + +(r.located / n).toFixed(4) + ' for each' : '';
+  // adds the answer's recent_weight, up to its recent_max, never a copy of
+  // either). "score 7.48" was unexplained (TestBrowserSearchScoreSaid).
+  function scoreTitle(r, ans) {
+    const n = r.recent || 0, each = n ? ', ' + ans.recent_weight + ' for each, at most ' + ans.recent_max : '';
     return 'score ' + r.score.toFixed(2) + ' = ' + r.emitters.toFixed(2) + ' (phones and drones located in the last 30 min, each by its probability of being here: one emitter weighs at most 1) + ' +
       r.located.toFixed(2) + ' (' + n + ' transmissions located here in the last hour' + each + ')';
   }
@@ -1273,6 +1273,7 @@
     const ans = await api('GET', '/search'), rooms = ans.rooms;
     if (typing()) { paused(true); return; }
     paused(false);
+    $('leg-rw').textContent = ans.recent_weight; $('leg-rmax').textContent = ans.recent_max;
     st.searchNotes = st.searchNotes || new Map();
     st.searchErrors = st.searchErrors || new Map();
     $('search-list').replaceChildren(...rooms.map((r) => {
@@ -1296,7 +1297,7 @@
       };
       found.addEventListener('click', () => rec(true)); none.addEventListener('click', () => rec(false));
       const li = el('li', { 'data-room': r.room }, el('span', { text: where + ' (' + r.zone + ') ' }),
-        el('abbr', { class: 'score', title: scoreTitle(r), text: 'score ' + r.score.toFixed(2) }), el('span', { text: (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none, msg);
+        el('abbr', { class: 'score', title: scoreTitle(r, ans), text: 'score ' + r.score.toFixed(2) }), el('span', { text: (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none, msg);
       const o = r.outcome;
       if (o) {
         li.classList.add('searched');
