@@ -187,3 +187,52 @@ func replayAlertsOnce(t *testing.T, before, killed []string, tick, continued boo
 		t.Errorf("journal after the replay's flush: %d entries, %v; want none", len(left), err)
 	}
 }
+
+// TestJournalMarkAlertedSince: the replay takes a journaled detection
+// for alerted on when an alert the store holds open, or updated since
+// MaxAhead before it (MinMaxAhead with MaxAhead disabled), names it as
+// evidence; not when only an alert resolved an hour before names its ID
+// (a sensor that used the ID again). Until 2026-12-07 MaxAhead disabled
+// read every stored alert, and the hour-old one kept the replay from
+// alerting on the detection's group.
+func TestJournalMarkAlertedSince(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		maxAhead time.Duration
+		state    string
+		updated  time.Duration // before now
+		want     int
+	}{
+		{"resolved an hour before, MaxAhead disabled", -1, event.AlertResolved, time.Hour, 0},
+		{"resolved an hour before", 0, event.AlertResolved, time.Hour, 0},
+		{"resolved a second before, MaxAhead disabled", -1, event.AlertResolved, time.Second, 1},
+		{"resolved a second before", 0, event.AlertResolved, time.Second, 1},
+		{"firing, updated an hour before", -1, event.AlertFiring, time.Hour, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfwarden.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			s := wing(t)
+			a := testAlert()
+			a.Site, a.State, a.Evidence = s.ID, tc.state, []string{"s1-7"}
+			a.ActiveNS, a.UpdatedNS = now.Add(-2*time.Hour).UnixNano(), now.Add(-tc.updated).UnixNano()
+			if err := db.UpsertAlert(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			e, err := New(Config{MaxAhead: tc.maxAhead}, Deps{Site: s, AlertStore: db, Clock: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := testDet("s1-7", "s1", now, -60)
+			d.Class = event.ClassGSM // no continuation of the alert: its evidence alone
+			if got := newJournaler(e).markAlerted(ctx, []event.Detection{d}, now.UnixNano()); got != tc.want {
+				t.Errorf("markAlerted = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
