@@ -442,6 +442,24 @@ func (tr *tracker) carries(t *track, g *group) bool {
 	return !t.last.heardWith(g, tr.tolHz)
 }
 
+// continues reports whether detection d may be of the track open alert a
+// follows, as far as a stored alert tells (journaler.markAlerted): a is a
+// phone's (it has a track and its latest fix's centre frequency, which a
+// drone's lacks), of d's class, active when d was taken, and d's spectrum
+// touches a's latest fix's centre, tolHz allowed (for a class that hops,
+// within its hop span), as carries links a group to a track. Neither
+// position nor link is stored with an alert.
+func (tr *tracker) continues(a event.Alert, d event.Detection) bool {
+	if a.Track == "" || a.FreqHz <= 0 || a.Class != d.Class || d.TimeNS < a.ActiveNS {
+		return false
+	}
+	off := math.Abs(d.CenterHz - a.FreqHz)
+	if span, hops := tr.hopSpanHz[d.Class]; hops {
+		return off <= span
+	}
+	return off <= d.BandwidthHz/2+tr.tolHz
+}
+
 // heardWith reports whether a sensor that heard g heard h in the same
 // capture (their detections overlap in time) on a spectrum apart from g's
 // (not touching, tolHz allowed): two emissions at once. A piece (see

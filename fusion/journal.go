@@ -188,9 +188,13 @@ func (jr *journaler) replay(ctx context.Context) error {
 	}
 	jr.next = entries[len(entries)-1].Seq + 1
 	jr.released = entries[0].Seq
-	ids, from, to := jr.journaledDetections(entries)
+	dets, from, to, received := jr.journaledDetections(entries)
+	ids := make([]string, len(dets))
+	for i, d := range dets {
+		ids[i] = d.ID
+	}
 	stored := jr.markStored(ctx, ids, from, to)
-	alerted := jr.markAlerted(ctx, ids, from)
+	alerted := jr.markAlerted(ctx, dets, min(from, received))
 	var errs int
 	for _, en := range entries {
 		m := Message{Topic: en.Topic, Payload: en.Payload, Received: time.Unix(0, en.ReceivedNS), seq: en.Seq}
@@ -204,11 +208,11 @@ func (jr *journaler) replay(ctx context.Context) error {
 	return nil
 }
 
-// journaledDetections returns the IDs of the journaled detections, the
-// earliest one's time and the latest one's plus 1 ns, and forgets them
-// as seen: what the journal holds is stored unless the store says so
-// (markStored).
-func (jr *journaler) journaledDetections(entries []store.JournalEntry) (ids []string, from, to int64) {
+// journaledDetections returns the journaled detections, the earliest
+// one's time and the latest one's plus 1 ns, and the earliest time
+// fusion received one (its own clock), and forgets them as seen: what
+// the journal holds is stored unless the store says so (markStored).
+func (jr *journaler) journaledDetections(entries []store.JournalEntry) (dets []event.Detection, from, to, received int64) {
 	for _, en := range entries {
 		if !journaled(en.Topic) {
 			continue
@@ -218,13 +222,16 @@ func (jr *journaler) journaledDetections(entries []store.JournalEntry) (ids []st
 			continue // Handle dead-letters it
 		}
 		jr.e.seen.forget(d.Sensor, d.ID)
-		if len(ids) == 0 || d.TimeNS < from {
+		if len(dets) == 0 || d.TimeNS < from {
 			from = d.TimeNS
 		}
+		if len(dets) == 0 || en.ReceivedNS < received {
+			received = en.ReceivedNS
+		}
 		to = max(to, d.TimeNS+1)
-		ids = append(ids, d.ID)
+		dets = append(dets, d)
 	}
-	return ids, from, to
+	return dets, from, to, received
 }
 
 // markStored marks seen, of the journaled detections ids (taken from
@@ -256,30 +263,47 @@ func (jr *journaler) markStored(ctx context.Context, ids []string, from, to int6
 	return n
 }
 
-// markAlerted notes, of the journaled detections ids (the earliest taken
-// at from), those a stored alert names as its evidence, and returns how
-// many: their group was located and alerted on, and the alert stored,
-// before the stop came ahead of the flush that would have stored them.
-// Handle stores and locates them again, and their group's fix is not
-// alerted on again (processGroup): on a new track, from the journal alone
-// (without the detections around it that placed it the first time), it
-// raised a second alert for the emission when it did not continue the
-// stored one. An alert stores the first alert.MaxAlertEvidence
-// detections it gains. The alerts are those open, and those updated
-// since MaxAhead before from (an alert is updated after the fix that
-// named its evidence arrived; a detection is at most MaxAhead ahead of
-// fusion's clock).
-func (jr *journaler) markAlerted(ctx context.Context, ids []string, from int64) int {
+// markAlerted notes, of the journaled detections dets (the earliest
+// taken, or received, at from), those whose group was alerted on before
+// the stop came ahead of the flush that would have stored them, and
+// returns how many: those a stored alert names as its evidence, and
+// those that continued an open phone alert (continues) when its
+// evidence does not name them (an alert stores the first
+// alert.MaxAlertEvidence detections it gains, and is stored again only
+// at its next refresh). Handle stores and locates them again, and their
+// group's fix is not alerted on again (processGroup): on a new track,
+// from the journal alone (without the detections around it that placed
+// it the first time), it raised a second alert for the emission, in no
+// cell, when it did not continue the stored one. The phone's next fix
+// continues the stored alert as any fix after a restart does
+// (alert.Engine's orphans).
+//
+// The alerts are those open, and those updated since MaxAhead
+// (MinMaxAhead with MaxAhead disabled) before from: an alert is updated
+// after the fix that named its evidence arrived, at fusion's clock or
+// its fix's time, and a detection is at most MaxAhead ahead of fusion's
+// clock. Until 2026-12-07 MaxAhead disabled read every alert the store
+// held (up to 100 000), and one resolved long ago whose evidence named
+// an ID a sensor used again kept the replay from alerting on that
+// detection's group. It reads them with three queries, however many the
+// detections. Evidence names a detection by its ID alone: a sensor that
+// reuses IDs (a counter reset by a reflash; rfwarden's sensors put a
+// random boot ID in each) may have one group of the replay taken for
+// alerted by an open alert, its emission alerted on at its next fix
+// instead.
+func (jr *journaler) markAlerted(ctx context.Context, dets []event.Detection, from int64) int {
 	as := jr.e.deps.AlertStore
-	if as == nil || len(ids) == 0 {
+	if as == nil || len(dets) == 0 {
 		return 0
 	}
-	var since time.Time
-	if jr.e.cfg.MaxAhead > 0 {
-		since = time.Unix(0, from).Add(-jr.e.cfg.MaxAhead)
+	ahead := jr.e.cfg.MaxAhead
+	if ahead <= 0 {
+		ahead = MinMaxAhead
 	}
+	since := time.Unix(0, from).Add(-ahead)
 	site := jr.e.deps.Site.ID
 	var alerts []event.Alert
+	open := 0 // alerts[:open] are those open
 	for _, f := range []store.AlertFilter{{Site: site, State: event.AlertPending}, {Site: site, State: event.AlertFiring}, {Site: site, Since: since}} {
 		got, err := as.Alerts(ctx, f)
 		if err != nil {
@@ -287,24 +311,28 @@ func (jr *journaler) markAlerted(ctx context.Context, ids []string, from int64) 
 			return 0
 		}
 		alerts = append(alerts, got...)
+		if f.State != "" {
+			open = len(alerts)
+		}
 	}
-	want := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
+	named := map[string]bool{}
+	for _, a := range alerts {
+		for _, id := range a.Evidence {
+			named[id] = true
+		}
 	}
 	jr.e.mu.Lock()
 	defer jr.e.mu.Unlock()
 	n := 0
-	for _, a := range alerts {
-		for _, id := range a.Evidence {
-			if want[id] && !jr.e.alerted[id] {
-				if jr.e.alerted == nil {
-					jr.e.alerted = map[string]bool{}
-				}
-				jr.e.alerted[id] = true
-				n++
-			}
+	for _, d := range dets {
+		if jr.e.alerted[d.ID] || !named[d.ID] && !slices.ContainsFunc(alerts[:open], func(a event.Alert) bool { return jr.e.tracker.continues(a, d) }) {
+			continue
 		}
+		if jr.e.alerted == nil {
+			jr.e.alerted = map[string]bool{}
+		}
+		jr.e.alerted[d.ID] = true
+		n++
 	}
 	return n
 }

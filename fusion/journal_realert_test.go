@@ -60,12 +60,16 @@ func alertIDs(t *testing.T, db *store.SQLite, site string) []string {
 // case the emission's group had closed: located by the sensor that alone
 // heard it (the others' fixes of the phone a second before lent it the
 // rest), it fired the phone's alert, stored with it as evidence. In the
-// second the group had not closed: nothing alerted on it. The fusion
-// started again replays the journal: each journaled detection is stored
-// once, the first case's alert is the phone's only one, and the second
-// case's emission raises its alert. Until 2026-12-07 the first case's
-// replay located the lone detection again on a new track, without the
-// detections around it, in no cell, and raised a second alert for it.
+// second the alert had fired and been stored before, and the group only
+// continued it, its stored evidence naming none of the group's
+// detections. In the third the group had not closed: nothing alerted on
+// it; in the fourth neither, of a second phone, on another carrier in
+// another cell, while the first phone's alert is open. The fusion started again replays the journal: each
+// journaled detection is stored once, the first two cases' alert is the
+// phone's only one, and the last two cases' emission raises its alert.
+// Until 2026-12-07 the first two cases' replay located the lone
+// detection again on a new track, without the detections around it, in
+// no cell, and raised a second alert for it.
 func TestJournalReplayAlertsOnce(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -73,23 +77,35 @@ func TestJournalReplayAlertsOnce(t *testing.T) {
 		killed []string // after the store's last write
 		tick   bool     // a tick closes the last emission's group before the kill
 		raised int      // alerts the replay raises
+		// continued: the killed group continued the alert stored before,
+		// which names none of its detections (not stored again since)
+		continued bool
 	}{
 		{name: "its alert stored before the kill",
 			before: []string{"status all online", "emit p1 class=lte x=7 y=9 tx=15 every=1s for=9s", "advance 1s"},
 			killed: []string{"emit p1 class=lte x=7 y=9 tx=15 missed=s1,s2,s3,s4,s5,s7"},
 			tick:   true},
+		{name: "it continued the alert stored before the kill",
+			before:    []string{"status all online", "emit p1 class=lte x=7 y=9 tx=15 every=1s for=12s", "advance 1s"},
+			killed:    []string{"emit p1 class=lte x=7 y=9 tx=15 missed=s1,s2,s3,s4,s5,s7"},
+			tick:      true,
+			continued: true},
 		{name: "killed before its group closed",
 			before: []string{"status all online"},
 			killed: []string{"emit p1 class=lte x=7 y=9 tx=15"},
 			raised: 1},
+		{name: "killed before its group closed, another carrier's alert open",
+			before: []string{"status all online", "emit p1 class=lte x=7 y=9 tx=15 every=1s for=12s", "advance 1s"},
+			killed: []string{"emit p2 class=lte x=32 y=2 tx=15 freq=1.76e9"},
+			raised: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			replayAlertsOnce(t, tc.before, tc.killed, tc.tick, tc.raised)
+			replayAlertsOnce(t, tc.before, tc.killed, tc.tick, tc.continued, tc.raised)
 		})
 	}
 }
 
-func replayAlertsOnce(t *testing.T, before, killed []string, tick bool, raised int) {
+func replayAlertsOnce(t *testing.T, before, killed []string, tick, continued bool, raised int) {
 	ctx := context.Background()
 	s := wing(t)
 	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfwarden.db"))
@@ -142,6 +158,15 @@ func replayAlertsOnce(t *testing.T, before, killed []string, tick bool, raised i
 	if len(unstored) == 0 {
 		t.Fatal("the kill left no unstored detection in the journal")
 	}
+	if continued {
+		as, err := db.Alerts(ctx, store.AlertFilter{Site: s.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(as) != 1 || slices.ContainsFunc(unstored, func(id string) bool { return slices.Contains(as[0].Evidence, id) }) {
+			t.Fatalf("stored alerts before the replay: %+v; want one, naming none of the unstored %v", as, unstored)
+		}
+	}
 	// The first run is killed: no Close. The next one replays the journal.
 	sc.now = sc.now.Add(2 * time.Second)
 	deps.TimeSeries = db
@@ -160,5 +185,54 @@ func replayAlertsOnce(t *testing.T, before, killed []string, tick bool, raised i
 	storedOnce(t, db, unstored)
 	if left, err := db.Journal(ctx); err != nil || len(left) != 0 {
 		t.Errorf("journal after the replay's flush: %d entries, %v; want none", len(left), err)
+	}
+}
+
+// TestJournalMarkAlertedSince: the replay takes a journaled detection
+// for alerted on when an alert the store holds open, or updated since
+// MaxAhead before it (MinMaxAhead with MaxAhead disabled), names it as
+// evidence; not when only an alert resolved an hour before names its ID
+// (a sensor that used the ID again). Until 2026-12-07 MaxAhead disabled
+// read every stored alert, and the hour-old one kept the replay from
+// alerting on the detection's group.
+func TestJournalMarkAlertedSince(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		maxAhead time.Duration
+		state    string
+		updated  time.Duration // before now
+		want     int
+	}{
+		{"resolved an hour before, MaxAhead disabled", -1, event.AlertResolved, time.Hour, 0},
+		{"resolved an hour before", 0, event.AlertResolved, time.Hour, 0},
+		{"resolved a second before, MaxAhead disabled", -1, event.AlertResolved, time.Second, 1},
+		{"resolved a second before", 0, event.AlertResolved, time.Second, 1},
+		{"firing, updated an hour before", -1, event.AlertFiring, time.Hour, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfwarden.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			s := wing(t)
+			a := testAlert()
+			a.Site, a.State, a.Evidence = s.ID, tc.state, []string{"s1-7"}
+			a.ActiveNS, a.UpdatedNS = now.Add(-2*time.Hour).UnixNano(), now.Add(-tc.updated).UnixNano()
+			if err := db.UpsertAlert(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			e, err := New(Config{MaxAhead: tc.maxAhead}, Deps{Site: s, AlertStore: db, Clock: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := testDet("s1-7", "s1", now, -60)
+			d.Class = event.ClassGSM // no continuation of the alert: its evidence alone
+			if got := newJournaler(e).markAlerted(ctx, []event.Detection{d}, now.UnixNano()); got != tc.want {
+				t.Errorf("markAlerted = %d, want %d", got, tc.want)
+			}
+		})
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 
@@ -23,7 +22,7 @@ import (
 // and loaded from a file so a restart does not double count either.
 type seenSet struct {
 	mu   sync.Mutex
-	ids  map[string]struct{} // seenKey(sensor, id)
+	ids  map[string]int // seenKey(sensor, id) -> its slot in ring
 	ring []string
 	next int
 }
@@ -35,7 +34,7 @@ type seenSet struct {
 func seenKey(sensor, id string) string { return sensor + "\t" + id }
 
 func newSeenSet(capacity int) *seenSet {
-	return &seenSet{ids: make(map[string]struct{}, capacity), ring: make([]string, capacity)}
+	return &seenSet{ids: make(map[string]int, capacity), ring: make([]string, capacity)}
 }
 
 // add records sensor's detection id and reports whether it was new.
@@ -51,23 +50,25 @@ func (s *seenSet) addKey(key string) bool {
 		delete(s.ids, old)
 	}
 	s.ring[s.next] = key
-	s.ids[key] = struct{}{}
+	s.ids[key] = s.next
 	s.next = (s.next + 1) % len(s.ring)
 	return true
 }
 
-// forget removes sensor's detection id, so that it is new again.
+// forget removes sensor's detection id, so that it is new again. Its
+// slot, found by the map, evicts nothing later: until 2026-12-07 it was
+// found by a scan of the ring, about 1 ms each in the default 200 000,
+// once per journaled detection at the intake journal's replay.
 func (s *seenSet) forget(sensor, id string) {
 	key := seenKey(sensor, id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.ids[key]; !ok {
+	i, ok := s.ids[key]
+	if !ok {
 		return
 	}
 	delete(s.ids, key)
-	if i := slices.Index(s.ring, key); i >= 0 {
-		s.ring[i] = "" // its slot evicts nothing later
-	}
+	s.ring[i] = ""
 }
 
 // save writes the detections, oldest first, one a line as sensor, tab, ID,
