@@ -743,19 +743,30 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		return nil, fmt.Errorf("open recording %q: %w", dataPath, err)
 	}
 	if nc, ok := m.Global.Extra["core:num_channels"]; ok && !isOne(nc) {
-		return nil, fmt.Errorf("open recording %q: core:num_channels %v: %w: only one channel is supported", dataPath, nc, ErrDatatype)
+		// until 2026-12-07 "unsupported datatype", of a datatype it reads
+		return nil, fmt.Errorf("open recording %q: core:num_channels %v: %w: rfwarden reads one channel; extract one channel into a recording of its own (the channels' samples are interleaved, one of each in turn)", dataPath, nc, ErrChannels)
 	}
+	// core:trailing_bytes (SigMF 1.2, a non-conforming dataset): bytes
+	// after the samples, which are not read; until 2026-12-07 refused
+	// as "unsupported datatype".
+	var trail int64
 	if tb, ok := m.Global.Extra["core:trailing_bytes"]; ok {
-		return nil, fmt.Errorf("open recording %q: core:trailing_bytes %v: %w: non-conforming datasets are not supported", dataPath, tb, ErrDatatype)
+		if trail, err = extraIndex(tb); err != nil {
+			return nil, fmt.Errorf("open recording %q: core:trailing_bytes %v: %w: %w", dataPath, tb, ErrBadMeta, err)
+		}
+		if trail > size {
+			return nil, fmt.Errorf("open recording %q: core:trailing_bytes %d: %w: more than the %d bytes of data", dataPath, trail, ErrMismatch, size)
+		}
 	}
+	body := size - trail               // the bytes of headers and samples
 	if len(m.Captures) > MaxCaptures { // a Meta not from ParseMeta
 		return nil, fmt.Errorf("open recording %q: %d captures: %w: rfwarden reads at most %d", dataPath, len(m.Captures), ErrTooLarge, MaxCaptures)
 	}
 	var hdrBytes []int64
 	var hdr int64 // header bytes of the captures so far
 	for i, cp := range m.Captures {
-		if cp.HeaderBytes < 0 || cp.HeaderBytes > size-hdr {
-			return nil, fmt.Errorf("open recording %q: captures[%d].core:header_bytes %d: %w: beyond the %d bytes of data (after %d header bytes before it)", dataPath, i, cp.HeaderBytes, ErrMismatch, size, hdr)
+		if cp.HeaderBytes < 0 || cp.HeaderBytes > body-hdr {
+			return nil, fmt.Errorf("open recording %q: captures[%d].core:header_bytes %d: %w: beyond the %d bytes of data (after %d header bytes before it%s)", dataPath, i, cp.HeaderBytes, ErrMismatch, size, hdr, trailing(trail))
 		}
 		if cp.HeaderBytes > 0 && hdrBytes == nil {
 			hdrBytes = make([]int64, len(m.Captures))
@@ -766,14 +777,16 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		}
 	}
 	sz := int64(f.size())
-	if (size-hdr)%sz != 0 {
+	if (body-hdr)%sz != 0 {
 		after := ""
 		if hdr > 0 {
-			after = fmt.Sprintf(" (after %d core:header_bytes)", hdr)
+			after = fmt.Sprintf(" (after %d core:header_bytes%s)", hdr, trailing(trail))
+		} else if trail > 0 {
+			after = fmt.Sprintf(" (before %d core:trailing_bytes)", trail)
 		}
-		return nil, fmt.Errorf("open recording %q: %d bytes%s is not a multiple of the %d-byte %s sample: %w", dataPath, size-hdr, after, sz, m.Global.Datatype, ErrTruncated)
+		return nil, fmt.Errorf("open recording %q: %d bytes%s is not a multiple of the %d-byte %s sample: %w", dataPath, body-hdr, after, sz, m.Global.Datatype, ErrTruncated)
 	}
-	n := (size - hdr) / sz
+	n := (body - hdr) / sz
 	// said first when the metadata reaches into data there is none of;
 	// until 2026-12-07: "beyond the 0 samples of data"
 	empty := "the data file is empty"
@@ -839,6 +852,15 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		}
 	}
 	return r, nil
+}
+
+// trailing says " and N core:trailing_bytes" when n > 0, for errors
+// counting the bytes of the data that are not samples.
+func trailing(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d core:trailing_bytes", n)
 }
 
 // indexCaptures reads each capture's core:global_index, "the index of
