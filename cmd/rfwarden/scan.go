@@ -32,7 +32,10 @@ Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 .sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
 --rate and --center (a .sigmf-data without its .sigmf-meta is read as one;
 without --center, frequencies are offsets from the tuning and nothing is
-classified, which scan says on stderr). SigMF extensions are lower case:
+classified, which scan says on stderr). A raw file that is a WAV file (IQ as
+SDR++, SDR# and HDSDR record it: 2 channels of 16-bit PCM, 32-bit float or
+8-bit PCM) is read from its data chunk, its header giving the datatype and
+rate: --datatype and --rate may be left out, and given must agree with it. SigMF extensions are lower case:
 REC.SIGMF-META is refused, saying what to rename it to. A .sigmf archive
 of several recordings is scanned one recording after the other, each named
 ARCHIVE:BASE (day.sigmf:day-0/day-0). Those flags describe the raw files: a SigMF recording
@@ -337,7 +340,7 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	}
 	if meta := strings.TrimSuffix(path, sigmf.DataExt) + sigmf.MetaExt; strings.HasSuffix(path, sigmf.DataExt) {
 		if _, err := os.Stat(meta); errors.Is(err, os.ErrNotExist) {
-			if o.datatype == "" {
+			if o.datatype == "" && !sigmf.IsWAV(path) {
 				return nil, fmt.Errorf("scan %q: no %s beside it; scan it as a raw file with --datatype, --rate and --center", path, filepath.Base(meta))
 			}
 			return openRaw(path, o)
@@ -354,7 +357,7 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 		}
 		return rec, nil
 	}
-	if o.datatype == "" {
+	if o.datatype == "" && !sigmf.IsWAV(path) {
 		return nil, fmt.Errorf("scan %q: no datatype (use --datatype or a .sigmf-meta)", path)
 	}
 	return openRaw(path, o)
@@ -393,12 +396,17 @@ func archiveRecordings(path string) []string {
 	return bases
 }
 
-// openRaw opens path as a raw IQ file of the flags' datatype, rate and centre.
+// openRaw opens path as a raw IQ file of the flags' datatype, rate and
+// centre; a WAV file's header gives its datatype and rate, which the flags,
+// when given, must agree with.
 func openRaw(path string, o scanOptions) (*sigmf.Recording, error) {
-	if !(o.rateHz > 0) {
+	if !(o.rateHz > 0) && !sigmf.IsWAV(path) {
 		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
 	}
 	rec, err := sigmf.OpenRaw(path, o.datatype, o.rateHz, o.centerHz)
+	if errors.Is(err, sigmf.ErrOverride) {
+		return nil, fmt.Errorf("scan: %w (a WAV file's header gives its datatype and sample rate: leave out --datatype and --rate)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}

@@ -145,7 +145,26 @@ func OpenWith(path string, ov Overrides) (*Recording, error) {
 	if _, err := os.Stat(path + MetaExt); err == nil {
 		return openPair(path, ov)
 	}
+	if IsWAV(path) {
+		return nil, fmt.Errorf("open recording %q: %w", path, wavNotSigMF(path))
+	}
 	return nil, fmt.Errorf("open recording %q: not a %s, %s or %s file", path, MetaExt, DataExt, ArchiveExt)
+}
+
+// wavNotSigMF says what SigMF metadata beside the WAV file at path
+// describes it (a file source, which reads SigMF only, was told "not a
+// .sigmf-meta, .sigmf-data or .sigmf file"), or why it cannot be.
+func wavNotSigMF(path string) error {
+	m, err := RawMeta(path, "", 0, 0)
+	if err != nil {
+		return err
+	}
+	trail := ""
+	if tb, ok := m.Global.Extra["core:trailing_bytes"]; ok {
+		trail = fmt.Sprintf(" and core:trailing_bytes %v", tb)
+	}
+	return fmt.Errorf("a WAV file, not SigMF: write SigMF metadata beside it naming it in core:dataset, with core:datatype %s, core:sample_rate %g%s, and core:header_bytes %d on the first capture (rfwarden scan reads it as it is)",
+		m.Global.Datatype, m.Global.SampleRateHz, trail, m.Captures[0].HeaderBytes)
 }
 
 // check refuses overriding values no metadata may hold.
@@ -430,16 +449,14 @@ func datasetPath(base string, m Meta) (string, error) {
 
 // OpenRaw opens a headerless interleaved IQ file of the given SigMF datatype
 // (e.g. "ci8" from hackrf_transfer, "cu8" from rtl_sdr). centerHz may be 0
-// when unknown. A file that is evidently SigMF metadata, named .json or
-// holding a JSON object with a "global" member (LooksLikeMeta), is refused
-// with ErrLooksLikeMeta (MisnamedMeta): its text read as samples gave a
-// scan of nothing, or "too short to analyse".
+// when unknown. A WAV file (SDR++, SDR#, HDSDR: IsWAV) is read through its
+// header, as RawMeta describes: datatype and sampleRateHz may then be ""
+// and 0, and given must agree with it. A file that is evidently SigMF
+// metadata, named .json or holding a JSON object with a "global" member
+// (LooksLikeMeta), is refused with ErrLooksLikeMeta (MisnamedMeta): its
+// text read as samples gave a scan of nothing, or "too short to analyse".
 func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording, error) {
-	m := Meta{
-		Global:   Global{Datatype: datatype, SampleRateHz: sampleRateHz, Version: Version},
-		Captures: []Capture{{SampleStart: 0, FrequencyHz: centerHz}},
-	}
-	if !(sampleRateHz > 0) || math.IsInf(sampleRateHz, 0) {
+	if r := sampleRateHz; r != 0 && (!(r > 0) || math.IsInf(r, 0)) {
 		return nil, fmt.Errorf("open raw %q: sample rate %v: %w", path, sampleRateHz, ErrNoSampleRate)
 	}
 	file, err := openRegular(path)
@@ -454,6 +471,11 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 	if strings.EqualFold(filepath.Ext(path), ".json") || LooksLikeMeta(io.NewSectionReader(file, 0, st.Size())) {
 		file.Close()
 		return nil, fmt.Errorf("open raw: %w", MisnamedMeta(path))
+	}
+	m, err := rawMeta(file, st.Size(), datatype, sampleRateHz, centerHz)
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("open raw %q: %w", path, err)
 	}
 	r, err := newRecording(m, path, file, st.Size(), file)
 	if err != nil {
