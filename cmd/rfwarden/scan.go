@@ -365,24 +365,17 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 
 // noCentre says why the frequencies of rec, opened from path, are offsets
 // from an unknown tuning ("a raw file without --center", "no
-// core:frequency in captures[0]"), or is "" when every capture has its
-// centre frequency.
+// core:frequency in captures[0]; --center gives it"), or is "" when every
+// capture has its centre frequency.
 func noCentre(path string, rec *sigmf.Recording) string {
-	caps := rec.Meta().Captures
-	if len(caps) == 0 {
-		// empty or null captures: scanned as baseband, and said nowhere
-		return "no captures in its metadata; --center gives it"
+	why := replay.NoCentre(rec.Meta())
+	if why == "" {
+		return ""
 	}
-	for i, c := range caps {
-		if c.FrequencyHz != 0 {
-			continue
-		}
-		if files := rec.Files(); len(files) == 1 && files[0] == path && !strings.HasSuffix(path, sigmf.ArchiveExt) {
-			return "a raw file without --center"
-		}
-		return fmt.Sprintf("no core:frequency in captures[%d]; --center gives it", i)
+	if files := rec.Files(); len(rec.Meta().Captures) > 0 && len(files) == 1 && files[0] == path && !strings.HasSuffix(path, sigmf.ArchiveExt) {
+		return "a raw file without --center"
 	}
-	return ""
+	return why + "; --center gives it"
 }
 
 // archiveRecordings lists the recordings of path when it is a SigMF
@@ -435,7 +428,7 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	if why := noCentre(path, rec); why != "" {
 		// until 2026-12-06 said nowhere: a center_MHz of 0.3 for an
 		// emission at 434.22 MHz, labelled unknown, exit 0
-		fmt.Fprintf(stderr, "scan %s: no centre frequency (%s): center_MHz is the offset from the tuning, not an RF frequency, and nothing can be classified without a band\n", path, why)
+		fmt.Fprintf(stderr, "scan %s: %s\n", path, replay.NoCentreWarning(why))
 	}
 	// The bar counts the samples scanned and, while the hash is checked,
 	// the bytes hashed taken as samples (the check counts as reading the
