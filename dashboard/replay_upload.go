@@ -666,6 +666,14 @@ func checkUpload(ctx context.Context, dir, name string) error {
 		return fmt.Errorf("%d samples, a replay needs at least %d", n, MinReplaySamples)
 	}
 	if err := rec.VerifyContext(ctx, nil); err != nil {
+		// as scan says to use --verify=false: until 2026-12-07 the
+		// answer ended at "metadata does not match data", a dead end
+		switch {
+		case errors.Is(err, sigmf.ErrMismatch):
+			return fmt.Errorf("%w (the data is not what the metadata was written for: copy the data again from where it was recorded, or, to replay it as it is, remove the hash from the metadata)", err)
+		case errors.Is(err, sigmf.ErrBadMeta):
+			return fmt.Errorf("%w (fix the hash in the metadata, or remove it)", err)
+		}
 		return err
 	}
 	buf := make([]complex64, 1<<16)
