@@ -38,7 +38,9 @@ SDR++, SDR# and HDSDR record it: 2 channels of 16-bit PCM, 32-bit float or
 rate: --datatype and --rate may be left out, and given must agree with it. SigMF extensions are lower case:
 REC.SIGMF-META is refused, saying what to rename it to. A .sigmf archive
 of several recordings is scanned one recording after the other, each named
-ARCHIVE:BASE (day.sigmf:day-0/day-0). Those flags describe the raw files: a SigMF recording
+ARCHIVE:BASE (day.sigmf:day-0/day-0). Every FILE is checked before any is
+scanned: one that cannot be read, or is too short to analyse, refuses the
+scan, naming every such FILE at once. Those flags describe the raw files: a SigMF recording
 scanned with them must agree with each (--center with every capture's
 frequency), or the scan is refused before any FILE is scanned, naming the
 recording and the key; a field its metadata lacks is filled in. --override
@@ -190,13 +192,20 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	files = expanded
-	// Refuse a FILE that cannot be opened as asked before scanning any.
+	// Refuse the FILEs that cannot be scanned as asked before scanning
+	// any, naming every one: until 2026-12-07 scan stopped at the first,
+	// and an analyst fixed them one run at a time.
+	var bad []error
 	for _, f := range files {
-		rec, err := openScanInput(f, o)
-		if err != nil {
-			return err
+		if err := checkScanInput(f, o); err != nil {
+			bad = append(bad, err)
 		}
-		rec.Close()
+	}
+	switch {
+	case len(bad) == 1:
+		return bad[0]
+	case len(bad) > 1:
+		return fmt.Errorf("scan: %d of the %d files cannot be scanned, so none was:\n%w", len(bad), len(files), errors.Join(bad...))
 	}
 	o.fileCol = fileColMin
 	for _, f := range files {
@@ -418,12 +427,8 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	defer rec.Close()
 	n := rec.NumSamples()
 	rate := rec.SampleRateHz()
-	frame, err := frameSamples(rate, o.pfa)
-	if err != nil {
-		return fmt.Errorf("scan %q: %w", path, err)
-	}
-	if n < int64(frame) {
-		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
+	if err := checkLength(path, rec, o.pfa); err != nil {
+		return err
 	}
 	if why := noCentre(path, rec); why != "" {
 		// until 2026-12-06 said nowhere: a center_MHz of 0.3 for an
@@ -505,6 +510,31 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		if err := writeAnnotated(out, rec, results, stderr); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkScanInput refuses path when scanFile would: it cannot be opened
+// as the flags ask (openScanInput), or it is too short to analyse.
+func checkScanInput(path string, o scanOptions) error {
+	rec, err := openScanInput(path, o)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	return checkLength(path, rec, o.pfa)
+}
+
+// checkLength refuses rec, opened from path, when it holds less than one
+// frame of the detector at its sample rate and pfa.
+func checkLength(path string, rec *sigmf.Recording, pfa float64) error {
+	n, rate := rec.NumSamples(), rec.SampleRateHz()
+	frame, err := frameSamples(rate, pfa)
+	if err != nil {
+		return fmt.Errorf("scan %q: %w", path, err)
+	}
+	if n < int64(frame) {
+		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
 	}
 	return nil
 }
