@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,10 +23,10 @@ import (
 func TestScanWAV(t *testing.T) {
 	dir := t.TempDir()
 	x := toneBurst(300000, 100000, 150000, 2e6, 300e3)
-	b := make([]byte, 8*len(x))
-	for i, v := range x {
-		binary.LittleEndian.PutUint32(b[8*i:], math.Float32bits(real(v)))
-		binary.LittleEndian.PutUint32(b[8*i+4:], math.Float32bits(imag(v)))
+	writeCF32(t, filepath.Join(dir, "burst.cf32"), x)
+	b, err := os.ReadFile(filepath.Join(dir, "burst.cf32"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	wav := filepath.Join(dir, "sdrpp.wav")
 	if err := os.WriteFile(wav, sigmftest.WAV(sigmftest.WAVSpec{Tag: 3, Channels: 2, RateHz: 2000000, Bits: 32, Before: []string{"LISTrecorded by SDR++"}}, b), 0o644); err != nil {
