@@ -732,6 +732,10 @@ func replayNotes(res ReplayResult, m sigmf.Meta, seeded, warmed int, maxDur time
 	case startsOn(m):
 		notes = append(notes, "The clip starts with its emission on and carries no noise floor of the sensor's: the replay learns its floor from the emission itself, and may miss it or measure it low.")
 	}
+	if why := replay.NoCentre(m); why != "" && slices.ContainsFunc(res.Tunings, func(t ReplayTuning) bool { return t.CenterHz == 0 }) {
+		// said by scan, not here, until 2026-12-07
+		notes = append(notes, "This recording has "+replay.NoCentreWarning(why)+".")
+	}
 	if warmed > 0 {
 		notes = append(notes, fmt.Sprintf("The noise floor of %d %s was learnt from the last dwell there before the start, as the sensor had it.", warmed, english.Plural(warmed, "tuning", "tunings")))
 	}

@@ -565,30 +565,45 @@ func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeade
 		}
 		return ""
 	}
+	data := filepath.Join(stage, name+sigmf.DataExt)
+	if err := saveFormFile(ctx, rh, data, sums); err != nil {
+		return nil, err
+	}
+	// a WAV file's header gives its datatype and sample rate (RawMeta)
+	isWAV := sigmf.IsWAV(data)
 	datatype := value("datatype")
-	if _, err := sigmf.SampleSize(datatype); err != nil {
+	if _, err := sigmf.SampleSize(datatype); err != nil && !(isWAV && datatype == "") {
 		return nil, httpError(http.StatusBadRequest, "upload %q: datatype: %v (for hackrf_transfer's .cs8 give ci8, rtl_sdr's .cu8 cu8, GNU Radio's .cfile or .cf32 cf32_le)", rh.Filename, err)
 	}
-	rateHz, err := strconv.ParseFloat(value("sample_rate"), 64)
-	if err != nil || !(rateHz > 0) || math.IsInf(rateHz, 0) {
-		return nil, httpError(http.StatusBadRequest, "upload %q: sample_rate %q: give the capture's sample rate in samples per second (e.g. 20e6)", rh.Filename, value("sample_rate"))
+	var rateHz float64
+	if v := value("sample_rate"); v != "" || !isWAV {
+		var err error
+		rateHz, err = strconv.ParseFloat(v, 64)
+		if err != nil || !(rateHz > 0) || math.IsInf(rateHz, 0) {
+			return nil, httpError(http.StatusBadRequest, "upload %q: sample_rate %q: give the capture's sample rate in samples per second (e.g. 20e6)", rh.Filename, v)
+		}
 	}
 	var centerHz float64
 	if v := value("center_hz"); v != "" {
+		var err error
 		centerHz, err = strconv.ParseFloat(v, 64)
 		if err != nil || !(centerHz >= 0) || centerHz > sigmf.MaxFrequencyHz {
 			return nil, httpError(http.StatusBadRequest, "upload %q: center_hz %q: give the centre frequency the capture was tuned to, in Hz (e.g. 915e6), or leave it out", rh.Filename, v)
 		}
 	}
-	data := filepath.Join(stage, name+sigmf.DataExt)
-	if err := saveFormFile(ctx, rh, data, sums); err != nil {
-		return nil, err
+	m, err := sigmf.RawMeta(data, datatype, rateHz, centerHz)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return nil, &stageError{err} // the staged copy, not the upload
 	}
-	m := sigmf.Meta{
-		Global: sigmf.Global{Datatype: datatype, SampleRateHz: rateHz, Version: sigmf.Version,
-			Description: "raw capture " + rh.Filename + " uploaded to the dashboard with its datatype, sample rate and centre frequency"},
-		Captures: []sigmf.Capture{{SampleStart: 0, FrequencyHz: centerHz}},
+	if err != nil {
+		msg := strings.ReplaceAll(err.Error(), strconv.Quote(data), strconv.Quote(rh.Filename))
+		if errors.Is(err, sigmf.ErrOverride) {
+			msg += " (a WAV file's header gives its datatype and sample rate: leave datatype and sample_rate out)"
+		}
+		return nil, httpError(http.StatusBadRequest, "upload %q: %s", rh.Filename, msg)
 	}
+	m.Global.Description = rawDescription(rh.Filename, isWAV, centerHz)
 	if err := writeStagedMeta(filepath.Join(stage, name+sigmf.MetaExt), m, sums); err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -597,6 +612,20 @@ func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeade
 		return nil, httpError(http.StatusBadRequest, "upload %q: %v", rh.Filename, err)
 	}
 	return []string{name}, nil
+}
+
+// rawDescription is the core:description of the metadata written for the
+// raw capture file: what it was uploaded with, the centre frequency only
+// when one was given (until 2026-12-07 it claimed one all the same).
+func rawDescription(file string, isWAV bool, centerHz float64) string {
+	with := "its datatype and sample rate"
+	if isWAV {
+		with = "the datatype and sample rate of its WAV header"
+	}
+	if centerHz > 0 {
+		return fmt.Sprintf("raw capture %s uploaded to the dashboard with %s, and its centre frequency", file, with)
+	}
+	return fmt.Sprintf("raw capture %s uploaded to the dashboard with %s, and no centre frequency", file, with)
 }
 
 // checkUploadName refuses a recording name that is not a plain name.
@@ -683,6 +712,14 @@ func checkUpload(ctx context.Context, dir, name string) error {
 		return fmt.Errorf("%d samples, a replay needs at least %d", n, MinReplaySamples)
 	}
 	if err := rec.VerifyContext(ctx, nil); err != nil {
+		// as scan says to use --verify=false: until 2026-12-07 the
+		// answer ended at "metadata does not match data", a dead end
+		switch {
+		case errors.Is(err, sigmf.ErrMismatch):
+			return fmt.Errorf("%w (the data is not what the metadata was written for: copy the data again from where it was recorded, or, to replay it as it is, remove the hash from the metadata)", err)
+		case errors.Is(err, sigmf.ErrBadMeta):
+			return fmt.Errorf("%w (fix the hash in the metadata, or remove it)", err)
+		}
 		return err
 	}
 	buf := make([]complex64, 1<<16)

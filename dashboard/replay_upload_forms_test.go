@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -231,22 +232,36 @@ func TestUploadPairWithCoreDataset(t *testing.T) {
 // pair whose metadata passes the official SigMF schema and says the
 // rate, centre and datatype, and it runs. A datatype, rate or centre that
 // is missing or wrong is refused (400) naming it, and nothing is stored.
+// A WAV file (SDR++, SDR#) is read through its header: datatype and
+// sample_rate may be left out, a datatype it contradicts is refused
+// naming both, and one whose samples are not IQ says what it found (until
+// 2026-12-07 its header was stored as samples). The metadata's
+// core:description claims a centre frequency only when one was given.
 func TestUploadRawCapture(t *testing.T) {
+	wav := func(channels int) string {
+		return string(sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: channels, RateHz: 1000000, Bits: 16, Before: []string{"LISTSDR++"}}, []byte(tinyData(8192))))
+	}
 	for _, tc := range []struct {
 		name     string
 		fields   map[string]string
 		file     string
+		data     string // "": 4096 ci8 samples
 		wantCode int
 		wantMsg  string
+		wantType string // "": ci8
 	}{
-		{"hackrf_transfer's cs8", map[string]string{"datatype": "ci8", "sample_rate": "1e6", "center_hz": "915e6"}, "night.cs8", 201, ""},
-		{"no centre given", map[string]string{"datatype": "ci8", "sample_rate": "1e6"}, "night.cs8", 201, ""},
-		{"no datatype", map[string]string{"sample_rate": "1e6", "center_hz": "915e6"}, "night.cs8", 400, "datatype"},
-		{"an unknown datatype", map[string]string{"datatype": "cs8", "sample_rate": "1e6", "center_hz": "915e6"}, "night.cs8", 400, "ci8"},
-		{"no rate", map[string]string{"datatype": "ci8", "center_hz": "915e6"}, "night.cs8", 400, "sample_rate"},
-		{"a rate of none", map[string]string{"datatype": "ci8", "sample_rate": "0", "center_hz": "915e6"}, "night.cs8", 400, "sample_rate"},
-		{"a negative centre", map[string]string{"datatype": "ci8", "sample_rate": "1e6", "center_hz": "-5"}, "night.cs8", 400, "center_hz"},
-		{"a name that is not plain", map[string]string{"datatype": "ci8", "sample_rate": "1e6"}, "night shot.cs8", 400, "plain name"},
+		{"hackrf_transfer's cs8", map[string]string{"datatype": "ci8", "sample_rate": "1e6", "center_hz": "915e6"}, "night.cs8", "", 201, "", ""},
+		{"no centre given", map[string]string{"datatype": "ci8", "sample_rate": "1e6"}, "night.cs8", "", 201, "", ""},
+		{"no datatype", map[string]string{"sample_rate": "1e6", "center_hz": "915e6"}, "night.cs8", "", 400, "datatype", ""},
+		{"an unknown datatype", map[string]string{"datatype": "cs8", "sample_rate": "1e6", "center_hz": "915e6"}, "night.cs8", "", 400, "ci8", ""},
+		{"no rate", map[string]string{"datatype": "ci8", "center_hz": "915e6"}, "night.cs8", "", 400, "sample_rate", ""},
+		{"a rate of none", map[string]string{"datatype": "ci8", "sample_rate": "0", "center_hz": "915e6"}, "night.cs8", "", 400, "sample_rate", ""},
+		{"a negative centre", map[string]string{"datatype": "ci8", "sample_rate": "1e6", "center_hz": "-5"}, "night.cs8", "", 400, "center_hz", ""},
+		{"a name that is not plain", map[string]string{"datatype": "ci8", "sample_rate": "1e6"}, "night shot.cs8", "", 400, "plain name", ""},
+		{"SDR++'s WAV", map[string]string{"center_hz": "915e6"}, "night.wav", wav(2), 201, "", "ci16_le"},
+		{"a WAV with its datatype and rate", map[string]string{"datatype": "ci16_le", "sample_rate": "1e6"}, "night.wav", wav(2), 201, "", "ci16_le"},
+		{"a WAV with another datatype", map[string]string{"datatype": "ci8", "sample_rate": "1e6"}, "night.wav", wav(2), 400, "datatype ci8 given, but its WAV header says ci16_le", ""},
+		{"a mono WAV", nil, "night.wav", wav(1), 400, "a WAV file of 1 channel of 16-bit PCM", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := newEnv(t)
@@ -267,7 +282,7 @@ func TestUploadRawCapture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			io.WriteString(fw, tinyData(4096))
+			io.WriteString(fw, cmp.Or(tc.data, tinyData(4096)))
 			w.Close()
 			rec := do(e, "POST", "/api/v1/replay/upload", b.String(), w.FormDataContentType(), &c, true)
 			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantMsg) {
@@ -293,8 +308,17 @@ func TestUploadRawCapture(t *testing.T) {
 			if tc.fields["center_hz"] == "" {
 				wantCenter = 0
 			}
-			if r.Datatype() != "ci8" || r.SampleRateHz() != 1e6 || r.CenterHzAt(0) != wantCenter || r.NumSamples() != 4096 {
-				t.Errorf("stored %s at %g Hz, centre %g, %d samples; want ci8 at 1e6, centre %g, 4096", r.Datatype(), r.SampleRateHz(), r.CenterHzAt(0), r.NumSamples(), wantCenter)
+			wantType := cmp.Or(tc.wantType, "ci8")
+			if r.Datatype() != wantType || r.SampleRateHz() != 1e6 || r.CenterHzAt(0) != wantCenter || r.NumSamples() != 4096 {
+				t.Errorf("stored %s at %g Hz, centre %g, %d samples; want %s at 1e6, centre %g, 4096", r.Datatype(), r.SampleRateHz(), r.CenterHzAt(0), r.NumSamples(), wantType, wantCenter)
+			}
+			if buf := make([]complex64, 1); tc.data != "" {
+				if n, err := r.Read(buf); n != 1 || err != nil || buf[0] != complex(float32(0xfb05-0x10000)/32768, float32(0xfb05-0x10000)/32768) {
+					t.Errorf("first sample %v (%v), want the WAV data chunk's first", buf[0], err)
+				}
+			}
+			if desc := r.Meta().Global.Description; strings.Contains(desc, "no centre frequency") != (wantCenter == 0) {
+				t.Errorf("core:description %q with center_hz %q", desc, tc.fields["center_hz"])
 			}
 			runOffered(t, e, &c, []string{"uploads/night.sigmf-meta"})
 		})

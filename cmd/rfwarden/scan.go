@@ -32,10 +32,15 @@ Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 .sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
 --rate and --center (a .sigmf-data without its .sigmf-meta is read as one;
 without --center, frequencies are offsets from the tuning and nothing is
-classified, which scan says on stderr). SigMF extensions are lower case:
+classified, which scan says on stderr). A raw file that is a WAV file (IQ as
+SDR++, SDR# and HDSDR record it: 2 channels of 16-bit PCM, 32-bit float or
+8-bit PCM) is read from its data chunk, its header giving the datatype and
+rate: --datatype and --rate may be left out, and given must agree with it. SigMF extensions are lower case:
 REC.SIGMF-META is refused, saying what to rename it to. A .sigmf archive
 of several recordings is scanned one recording after the other, each named
-ARCHIVE:BASE (day.sigmf:day-0/day-0). Those flags describe the raw files: a SigMF recording
+ARCHIVE:BASE (day.sigmf:day-0/day-0). Every FILE is checked before any is
+scanned: one that cannot be read, or is too short to analyse, refuses the
+scan, naming every such FILE at once. Those flags describe the raw files: a SigMF recording
 scanned with them must agree with each (--center with every capture's
 frequency), or the scan is refused before any FILE is scanned, naming the
 recording and the key; a field its metadata lacks is filled in. --override
@@ -187,13 +192,20 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	files = expanded
-	// Refuse a FILE that cannot be opened as asked before scanning any.
+	// Refuse the FILEs that cannot be scanned as asked before scanning
+	// any, naming every one: until 2026-12-07 scan stopped at the first,
+	// and an analyst fixed them one run at a time.
+	var bad []error
 	for _, f := range files {
-		rec, err := openScanInput(f, o)
-		if err != nil {
-			return err
+		if err := checkScanInput(f, o); err != nil {
+			bad = append(bad, err)
 		}
-		rec.Close()
+	}
+	switch {
+	case len(bad) == 1:
+		return bad[0]
+	case len(bad) > 1:
+		return fmt.Errorf("scan: %d of the %d files cannot be scanned, so none was:\n%w", len(bad), len(files), errors.Join(bad...))
 	}
 	o.fileCol = fileColMin
 	for _, f := range files {
@@ -337,7 +349,7 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	}
 	if meta := strings.TrimSuffix(path, sigmf.DataExt) + sigmf.MetaExt; strings.HasSuffix(path, sigmf.DataExt) {
 		if _, err := os.Stat(meta); errors.Is(err, os.ErrNotExist) {
-			if o.datatype == "" {
+			if o.datatype == "" && !sigmf.IsWAV(path) {
 				return nil, fmt.Errorf("scan %q: no %s beside it; scan it as a raw file with --datatype, --rate and --center", path, filepath.Base(meta))
 			}
 			return openRaw(path, o)
@@ -354,7 +366,7 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 		}
 		return rec, nil
 	}
-	if o.datatype == "" {
+	if o.datatype == "" && !sigmf.IsWAV(path) {
 		return nil, fmt.Errorf("scan %q: no datatype (use --datatype or a .sigmf-meta)", path)
 	}
 	return openRaw(path, o)
@@ -362,24 +374,17 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 
 // noCentre says why the frequencies of rec, opened from path, are offsets
 // from an unknown tuning ("a raw file without --center", "no
-// core:frequency in captures[0]"), or is "" when every capture has its
-// centre frequency.
+// core:frequency in captures[0]; --center gives it"), or is "" when every
+// capture has its centre frequency.
 func noCentre(path string, rec *sigmf.Recording) string {
-	caps := rec.Meta().Captures
-	if len(caps) == 0 {
-		// empty or null captures: scanned as baseband, and said nowhere
-		return "no captures in its metadata; --center gives it"
+	why := replay.NoCentre(rec.Meta())
+	if why == "" {
+		return ""
 	}
-	for i, c := range caps {
-		if c.FrequencyHz != 0 {
-			continue
-		}
-		if files := rec.Files(); len(files) == 1 && files[0] == path && !strings.HasSuffix(path, sigmf.ArchiveExt) {
-			return "a raw file without --center"
-		}
-		return fmt.Sprintf("no core:frequency in captures[%d]; --center gives it", i)
+	if files := rec.Files(); len(rec.Meta().Captures) > 0 && len(files) == 1 && files[0] == path && !strings.HasSuffix(path, sigmf.ArchiveExt) {
+		return "a raw file without --center"
 	}
-	return ""
+	return why + "; --center gives it"
 }
 
 // archiveRecordings lists the recordings of path when it is a SigMF
@@ -393,12 +398,17 @@ func archiveRecordings(path string) []string {
 	return bases
 }
 
-// openRaw opens path as a raw IQ file of the flags' datatype, rate and centre.
+// openRaw opens path as a raw IQ file of the flags' datatype, rate and
+// centre; a WAV file's header gives its datatype and rate, which the flags,
+// when given, must agree with.
 func openRaw(path string, o scanOptions) (*sigmf.Recording, error) {
-	if !(o.rateHz > 0) {
+	if !(o.rateHz > 0) && !sigmf.IsWAV(path) {
 		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
 	}
 	rec, err := sigmf.OpenRaw(path, o.datatype, o.rateHz, o.centerHz)
+	if errors.Is(err, sigmf.ErrOverride) {
+		return nil, fmt.Errorf("scan: %w (a WAV file's header gives its datatype and sample rate: leave out --datatype and --rate)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
@@ -417,17 +427,13 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	defer rec.Close()
 	n := rec.NumSamples()
 	rate := rec.SampleRateHz()
-	frame, err := frameSamples(rate, o.pfa)
-	if err != nil {
-		return fmt.Errorf("scan %q: %w", path, err)
-	}
-	if n < int64(frame) {
-		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
+	if err := checkLength(path, rec, o.pfa); err != nil {
+		return err
 	}
 	if why := noCentre(path, rec); why != "" {
 		// until 2026-12-06 said nowhere: a center_MHz of 0.3 for an
 		// emission at 434.22 MHz, labelled unknown, exit 0
-		fmt.Fprintf(stderr, "scan %s: no centre frequency (%s): center_MHz is the offset from the tuning, not an RF frequency, and nothing can be classified without a band\n", path, why)
+		fmt.Fprintf(stderr, "scan %s: %s\n", path, replay.NoCentreWarning(why))
 	}
 	// The bar counts the samples scanned and, while the hash is checked,
 	// the bytes hashed taken as samples (the check counts as reading the
@@ -504,6 +510,31 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		if err := writeAnnotated(out, rec, results, stderr); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkScanInput refuses path when scanFile would: it cannot be opened
+// as the flags ask (openScanInput), or it is too short to analyse.
+func checkScanInput(path string, o scanOptions) error {
+	rec, err := openScanInput(path, o)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	return checkLength(path, rec, o.pfa)
+}
+
+// checkLength refuses rec, opened from path, when it holds less than one
+// frame of the detector at its sample rate and pfa.
+func checkLength(path string, rec *sigmf.Recording, pfa float64) error {
+	n, rate := rec.NumSamples(), rec.SampleRateHz()
+	frame, err := frameSamples(rate, pfa)
+	if err != nil {
+		return fmt.Errorf("scan %q: %w", path, err)
+	}
+	if n < int64(frame) {
+		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
 	}
 	return nil
 }

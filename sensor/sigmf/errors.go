@@ -9,6 +9,13 @@ var (
 	ErrTruncated = errors.New("truncated data")
 	// ErrDatatype means core:datatype is missing, malformed or not supported.
 	ErrDatatype = errors.New("unsupported datatype")
+	// ErrChannels means core:num_channels is more than 1: rfwarden reads
+	// recordings of one channel.
+	ErrChannels = errors.New("more than one channel")
+	// ErrWAV means a raw file is a WAV file (RIFF/WAVE) that is not read
+	// as IQ samples: not 2 channels of 8-bit or 16-bit PCM or 32-bit
+	// float, or its chunks are malformed.
+	ErrWAV = errors.New("WAV file not readable as IQ")
 	// ErrNoSampleRate means core:sample_rate is missing, non-positive or not finite.
 	ErrNoSampleRate = errors.New("missing or non-positive sample rate")
 	// ErrSampleRateRange means core:sample_rate is a positive number

@@ -145,7 +145,26 @@ func OpenWith(path string, ov Overrides) (*Recording, error) {
 	if _, err := os.Stat(path + MetaExt); err == nil {
 		return openPair(path, ov)
 	}
+	if IsWAV(path) {
+		return nil, fmt.Errorf("open recording %q: %w", path, wavNotSigMF(path))
+	}
 	return nil, fmt.Errorf("open recording %q: not a %s, %s or %s file", path, MetaExt, DataExt, ArchiveExt)
+}
+
+// wavNotSigMF says what SigMF metadata beside the WAV file at path
+// describes it (a file source, which reads SigMF only, was told "not a
+// .sigmf-meta, .sigmf-data or .sigmf file"), or why it cannot be.
+func wavNotSigMF(path string) error {
+	m, err := RawMeta(path, "", 0, 0)
+	if err != nil {
+		return err
+	}
+	trail := ""
+	if tb, ok := m.Global.Extra["core:trailing_bytes"]; ok {
+		trail = fmt.Sprintf(" and core:trailing_bytes %v", tb)
+	}
+	return fmt.Errorf("a WAV file, not SigMF: write SigMF metadata beside it naming it in core:dataset, with core:datatype %s, core:sample_rate %g%s, and core:header_bytes %d on the first capture (rfwarden scan reads it as it is)",
+		m.Global.Datatype, m.Global.SampleRateHz, trail, m.Captures[0].HeaderBytes)
 }
 
 // check refuses overriding values no metadata may hold.
@@ -430,16 +449,14 @@ func datasetPath(base string, m Meta) (string, error) {
 
 // OpenRaw opens a headerless interleaved IQ file of the given SigMF datatype
 // (e.g. "ci8" from hackrf_transfer, "cu8" from rtl_sdr). centerHz may be 0
-// when unknown. A file that is evidently SigMF metadata, named .json or
-// holding a JSON object with a "global" member (LooksLikeMeta), is refused
-// with ErrLooksLikeMeta (MisnamedMeta): its text read as samples gave a
-// scan of nothing, or "too short to analyse".
+// when unknown. A WAV file (SDR++, SDR#, HDSDR: IsWAV) is read through its
+// header, as RawMeta describes: datatype and sampleRateHz may then be ""
+// and 0, and given must agree with it. A file that is evidently SigMF
+// metadata, named .json or holding a JSON object with a "global" member
+// (LooksLikeMeta), is refused with ErrLooksLikeMeta (MisnamedMeta): its
+// text read as samples gave a scan of nothing, or "too short to analyse".
 func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording, error) {
-	m := Meta{
-		Global:   Global{Datatype: datatype, SampleRateHz: sampleRateHz, Version: Version},
-		Captures: []Capture{{SampleStart: 0, FrequencyHz: centerHz}},
-	}
-	if !(sampleRateHz > 0) || math.IsInf(sampleRateHz, 0) {
+	if r := sampleRateHz; r != 0 && (!(r > 0) || math.IsInf(r, 0)) {
 		return nil, fmt.Errorf("open raw %q: sample rate %v: %w", path, sampleRateHz, ErrNoSampleRate)
 	}
 	file, err := openRegular(path)
@@ -454,6 +471,11 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 	if strings.EqualFold(filepath.Ext(path), ".json") || LooksLikeMeta(io.NewSectionReader(file, 0, st.Size())) {
 		file.Close()
 		return nil, fmt.Errorf("open raw: %w", MisnamedMeta(path))
+	}
+	m, err := rawMeta(file, st.Size(), datatype, sampleRateHz, centerHz)
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("open raw %q: %w", path, err)
 	}
 	r, err := newRecording(m, path, file, st.Size(), file)
 	if err != nil {
@@ -743,19 +765,30 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		return nil, fmt.Errorf("open recording %q: %w", dataPath, err)
 	}
 	if nc, ok := m.Global.Extra["core:num_channels"]; ok && !isOne(nc) {
-		return nil, fmt.Errorf("open recording %q: core:num_channels %v: %w: only one channel is supported", dataPath, nc, ErrDatatype)
+		// until 2026-12-07 "unsupported datatype", of a datatype it reads
+		return nil, fmt.Errorf("open recording %q: core:num_channels %v: %w: rfwarden reads one channel; extract one channel into a recording of its own (the channels' samples are interleaved, one of each in turn)", dataPath, nc, ErrChannels)
 	}
+	// core:trailing_bytes (SigMF 1.2, a non-conforming dataset): bytes
+	// after the samples, which are not read; until 2026-12-07 refused
+	// as "unsupported datatype".
+	var trail int64
 	if tb, ok := m.Global.Extra["core:trailing_bytes"]; ok {
-		return nil, fmt.Errorf("open recording %q: core:trailing_bytes %v: %w: non-conforming datasets are not supported", dataPath, tb, ErrDatatype)
+		if trail, err = extraIndex(tb); err != nil {
+			return nil, fmt.Errorf("open recording %q: core:trailing_bytes %v: %w: %w", dataPath, tb, ErrBadMeta, err)
+		}
+		if trail > size {
+			return nil, fmt.Errorf("open recording %q: core:trailing_bytes %d: %w: more than the %d bytes of data", dataPath, trail, ErrMismatch, size)
+		}
 	}
+	body := size - trail               // the bytes of headers and samples
 	if len(m.Captures) > MaxCaptures { // a Meta not from ParseMeta
 		return nil, fmt.Errorf("open recording %q: %d captures: %w: rfwarden reads at most %d", dataPath, len(m.Captures), ErrTooLarge, MaxCaptures)
 	}
 	var hdrBytes []int64
 	var hdr int64 // header bytes of the captures so far
 	for i, cp := range m.Captures {
-		if cp.HeaderBytes < 0 || cp.HeaderBytes > size-hdr {
-			return nil, fmt.Errorf("open recording %q: captures[%d].core:header_bytes %d: %w: beyond the %d bytes of data (after %d header bytes before it)", dataPath, i, cp.HeaderBytes, ErrMismatch, size, hdr)
+		if cp.HeaderBytes < 0 || cp.HeaderBytes > body-hdr {
+			return nil, fmt.Errorf("open recording %q: captures[%d].core:header_bytes %d: %w: beyond the %d bytes of data (after %d header bytes before it%s)", dataPath, i, cp.HeaderBytes, ErrMismatch, size, hdr, trailing(trail))
 		}
 		if cp.HeaderBytes > 0 && hdrBytes == nil {
 			hdrBytes = make([]int64, len(m.Captures))
@@ -766,14 +799,16 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		}
 	}
 	sz := int64(f.size())
-	if (size-hdr)%sz != 0 {
+	if (body-hdr)%sz != 0 {
 		after := ""
 		if hdr > 0 {
-			after = fmt.Sprintf(" (after %d core:header_bytes)", hdr)
+			after = fmt.Sprintf(" (after %d core:header_bytes%s)", hdr, trailing(trail))
+		} else if trail > 0 {
+			after = fmt.Sprintf(" (before %d core:trailing_bytes)", trail)
 		}
-		return nil, fmt.Errorf("open recording %q: %d bytes%s is not a multiple of the %d-byte %s sample: %w", dataPath, size-hdr, after, sz, m.Global.Datatype, ErrTruncated)
+		return nil, fmt.Errorf("open recording %q: %d bytes%s is not a multiple of the %d-byte %s sample: %w", dataPath, body-hdr, after, sz, m.Global.Datatype, ErrTruncated)
 	}
-	n := (size - hdr) / sz
+	n := (body - hdr) / sz
 	// said first when the metadata reaches into data there is none of;
 	// until 2026-12-07: "beyond the 0 samples of data"
 	empty := "the data file is empty"
@@ -839,6 +874,15 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		}
 	}
 	return r, nil
+}
+
+// trailing says " and N core:trailing_bytes" when n > 0, for errors
+// counting the bytes of the data that are not samples.
+func trailing(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d core:trailing_bytes", n)
 }
 
 // indexCaptures reads each capture's core:global_index, "the index of

@@ -337,7 +337,7 @@ func TestOpenErrors(t *testing.T) {
 		{"unknown datatype", meta("ri8", "", "", ""), []byte{1, 2}, ErrDatatype, `"ri8"`},
 		{"annotation beyond", meta("ci8", "", "", `{"core:sample_start":2,"core:sample_count":2}`), []byte{1, 2, 3, 4, 5, 6}, ErrMismatch, "annotations[0]"},
 		{"capture beyond", meta("ci8", "", `{"core:sample_start":0},{"core:sample_start":3}`, ""), []byte{1, 2, 3, 4, 5, 6}, ErrMismatch, "captures[1]"},
-		{"two channels", meta("ci8", `,"core:num_channels":2`, "", ""), []byte{1, 2}, ErrDatatype, "num_channels"},
+		{"two channels", meta("ci8", `,"core:num_channels":2`, "", ""), []byte{1, 2}, ErrChannels, "core:num_channels 2: more than one channel: rfwarden reads one channel; extract one channel"},
 		{"missing version", `{"global":{"core:datatype":"ci8","core:sample_rate":1},"captures":[],"annotations":[]}`, []byte{1, 2}, ErrNoVersion, "core:version"},
 	}
 	for _, tt := range tests {
