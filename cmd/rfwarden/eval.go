@@ -42,7 +42,8 @@ docs/recordings.md); an archive of several recordings is scored one by one
 A recording that cannot be read (or whose data differs from its
 core:sha512, or whose extension is in upper case) is passed over, named on
 stderr with the problem and listed in the output (up to three of each
-reason; the rest counted, and listed in --json); eval fails only when nothing could be scored. Labels naming
+reason; the rest counted, and listed in --json), and so is a recording whose
+annotations have frequency edges but a capture no core:frequency; eval fails only when nothing could be scored. Labels naming
 no class are counted on stderr; annotations with core:sample_count 0
 (markers) are not scored, and samples that are exactly zero are left out of
 the noise time, each with a warning; one emission annotated twice is warned

@@ -264,6 +264,10 @@ var (
 	// ErrOwnLabelsOnly is returned for a recording whose only labelled
 	// annotations rfwarden's own detectors wrote (IsOwnDetection).
 	ErrOwnLabelsOnly = errors.New("labelled only by rfwarden's own detectors (core:generator " + OwnGenerator + " or " + SensorGenerator + ")")
+	// ErrNoFrequency is returned for a recording with a capture without
+	// core:frequency whose truth has frequency edges: SigMF's edges are
+	// RF frequencies, which cannot be placed in a band not known.
+	ErrNoFrequency = errors.New("a capture has no core:frequency (its centre, in Hz), so the annotations' frequency edges (RF frequencies) cannot be placed in the band recorded and no emission's band is known to classify it; add core:frequency to each capture")
 )
 
 // SkipReason says why a corpus run passed over a file or folder.
@@ -296,13 +300,18 @@ const (
 	// recording that is scored instead (Skipped.Why names it): the
 	// output of `scan --annotate` written beside its input, for one.
 	SkipSameData
+	// SkipNoFrequency is a recording with a capture without
+	// core:frequency whose annotations have frequency edges
+	// (ErrNoFrequency).
+	SkipNoFrequency
 )
 
 // skipReasons lists the reasons in summary order.
-var skipReasons = []SkipReason{SkipUnreadable, SkipNoLabels, SkipOwnLabels, SkipSameData, SkipSameFile, SkipHidden, SkipSeen, SkipBrokenLink}
+var skipReasons = []SkipReason{SkipUnreadable, SkipNoFrequency, SkipNoLabels, SkipOwnLabels, SkipSameData, SkipSameFile, SkipHidden, SkipSeen, SkipBrokenLink}
 
 // String names the reason: "no labels", "own labels only", "seen",
-// "broken link", "unreadable", "hidden", "same file", "same data".
+// "broken link", "unreadable", "hidden", "same file", "same data", "no
+// frequency".
 func (r SkipReason) String() string {
 	switch r {
 	case SkipNoLabels:
@@ -321,6 +330,8 @@ func (r SkipReason) String() string {
 		return "same file"
 	case SkipSameData:
 		return "same data"
+	case SkipNoFrequency:
+		return "no frequency"
 	}
 	return fmt.Sprintf("SkipReason(%d)", int(r))
 }
@@ -360,6 +371,8 @@ func (r SkipReason) count(n int) string {
 		one, many, why = "path", "paths", "to a recording already listed"
 	case SkipSameData:
 		one, many, why = "recording", "recordings", "naming the samples of another, scored instead"
+	case SkipNoFrequency:
+		one, many, why = "recording", "recordings", "with a capture without core:frequency (annotations with RF frequency edges that cannot be placed)"
 	default:
 		one, many, why = "file", "files", r.String()
 	}
@@ -706,8 +719,11 @@ func openCorpusFile(path, root string) (*sigmf.Recording, error) {
 	return rec, nil
 }
 
-// truthOrSkip is the truth of rec, or an error wrapping ErrNoLabels or
-// ErrOwnLabelsOnly.
+// truthOrSkip is the truth of rec, or an error wrapping ErrNoLabels,
+// ErrOwnLabelsOnly or ErrNoFrequency.
+// Until 2026-12-07 a recording of ErrNoFrequency was scored: its
+// detections, at offsets from an unknown centre, missed every target
+// annotated at its RF frequency, without a word.
 func truthOrSkip(rec *sigmf.Recording, path string, includeOwn bool) ([]Truth, error) {
 	truth := TruthOf(rec.Meta(), includeOwn)
 	if len(truth) == 0 {
@@ -715,6 +731,10 @@ func truthOrSkip(rec *sigmf.Recording, path string, includeOwn bool) ([]Truth, e
 			return nil, fmt.Errorf("corpus %q: %w", path, ErrOwnLabelsOnly)
 		}
 		return nil, fmt.Errorf("corpus %q: %w", path, ErrNoLabels)
+	}
+	hasEdges := func(t Truth) bool { return !math.IsInf(t.FreqLowHz, 0) && !math.IsInf(t.FreqHighHz, 0) }
+	if RecordedBands(rec) == nil && slices.ContainsFunc(truth, hasEdges) {
+		return nil, fmt.Errorf("corpus %q: %w", path, ErrNoFrequency)
 	}
 	return truth, nil
 }
@@ -746,7 +766,8 @@ func RecordedBands(rec *sigmf.Recording) [][2]float64 {
 // its data against its hash unless cc.NoVerify, runs it through the
 // pipeline and matches the detections with its labelled annotations
 // (TruthOf). A recording without them returns an error wrapping
-// ErrNoLabels or ErrOwnLabelsOnly. cc.VerifyProgress is called as it
+// ErrNoLabels or ErrOwnLabelsOnly, one whose annotations' frequency edges
+// cannot be placed ErrNoFrequency. cc.VerifyProgress is called as it
 // checks the hash and cc.Progress as it scans; both stop when ctx ends.
 func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFile, error) {
 	rec, err := openCorpusFile(path, cc.DatasetRoot)
@@ -1008,7 +1029,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 			why = err.Error()
 		}
 		run.Skipped = append(run.Skipped, Skipped{Path: p, Reason: r, Why: why})
-		if r == SkipUnreadable {
+		if r == SkipUnreadable || r == SkipNoFrequency {
 			noticeSkip(p, r, why)
 		}
 	}
@@ -1060,6 +1081,10 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		case errors.Is(terr, ErrOwnLabelsOnly):
 			run.Read++
 			skip(p, SkipOwnLabels, nil)
+			continue
+		case errors.Is(terr, ErrNoFrequency):
+			run.Read++
+			skip(p, SkipNoFrequency, ErrNoFrequency)
 			continue
 		}
 		cands = append(cands, k)
@@ -1134,6 +1159,8 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 			skip(k.path, SkipNoLabels, nil)
 		case errors.Is(err, ErrOwnLabelsOnly):
 			skip(k.path, SkipOwnLabels, nil)
+		case errors.Is(err, ErrNoFrequency):
+			skip(k.path, SkipNoFrequency, ErrNoFrequency)
 		case err != nil:
 			skip(k.path, SkipUnreadable, err)
 		}

@@ -1,0 +1,81 @@
+package eval
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// writeRaw writes dir/name.sigmf-meta holding meta and, when samples > 0,
+// dir/name.sigmf-data of that many cf32 zeros, and returns the meta path.
+func writeRaw(t *testing.T, dir, name, meta string, samples int) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".sigmf-meta")
+	if err := os.WriteFile(path, []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if samples > 0 {
+		if err := os.WriteFile(filepath.Join(dir, name+".sigmf-data"), make([]byte, 8*samples), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// TestCorpusWithoutCoreFrequencyPassedOver: a recording whose captures
+// have no core:frequency but whose annotations have frequency edges (RF
+// frequencies) was scored without a word, each emission a miss. It is
+// passed over, told of and listed as "no frequency"; one whose
+// annotations have no edges, or whose captures have core:frequency, is
+// still scored.
+func TestCorpusWithoutCoreFrequencyPassedOver(t *testing.T) {
+	const edges = `"core:freq_lower_edge":914000000,"core:freq_upper_edge":916000000,`
+	tests := []struct {
+		name, captures, annotation string
+		passedOver                 bool
+	}{
+		{"no core:frequency, RF edges", `[{"core:sample_start":0}]`, edges, true},
+		{"one capture of two without core:frequency", `[{"core:sample_start":0,"core:frequency":915000000},{"core:sample_start":2048}]`, edges, true},
+		{"no core:frequency, no edges", `[{"core:sample_start":0}]`, "", false},
+		{"core:frequency and RF edges", `[{"core:sample_start":0,"core:frequency":915000000}]`, edges, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeTiny(t, dir, "ok", "", "lte-dl")
+			writeRaw(t, dir, "x", `{"global":{"core:datatype":"cf32_le","core:sample_rate":1000000,"core:version":"1.0.0"},"captures":`+tc.captures+
+				`,"annotations":[{"core:sample_start":0,"core:sample_count":1024,`+tc.annotation+`"core:label":"LTE uplink"}]}`, 4096)
+			var notices []string
+			run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline(), Notice: func(m string) { notices = append(notices, m) }})
+			if err != nil {
+				t.Fatalf("RunCorpus: %v", err)
+			}
+			want := []string{"ok", "x"}
+			wantSkipped := map[string]SkipReason{}
+			if tc.passedOver {
+				want = []string{"ok"}
+				wantSkipped["x.sigmf-meta"] = SkipNoFrequency
+			}
+			if got := scoredNames(run); !slices.Equal(got, want) {
+				t.Errorf("scored %v, want %v", got, want)
+			}
+			if got := skippedAs(t, dir, run.Skipped); !mapsEqual(got, wantSkipped) {
+				t.Errorf("passed over %v, want %v", got, wantSkipped)
+			}
+			told := slices.ContainsFunc(notices, func(m string) bool {
+				return strings.HasPrefix(m, "x.sigmf-meta: passed over: a capture has no core:frequency") && strings.Contains(m, "add core:frequency")
+			})
+			if told != tc.passedOver {
+				t.Errorf("told of it %v, want %v: %q", told, tc.passedOver, notices)
+			}
+			if sum := run.SkipSummary(); tc.passedOver && !strings.Contains(sum, "1 recording with a capture without core:frequency") {
+				t.Errorf("summary %q does not count it", sum)
+			}
+		})
+	}
+}
