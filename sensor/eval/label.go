@@ -124,10 +124,12 @@ func ParseLabel(label string) (class, link string, kind Kind) {
 
 // Unmapped reports whether label names no class, noise or "other" that
 // ParseLabel knows: it is scored as KindOther only because nothing in it
-// was understood ("Zigbee", "LoRa"). An empty label is not unmapped.
+// was understood ("Zigbee", "LoRa"). A blank label ("", spaces) is
+// unmapped too: until 2026-12-07 it was not, and TruthOf left its
+// annotation out without a word.
 func Unmapped(label string) bool {
 	_, _, _, known := parseLabel(label)
-	return !known && strings.TrimSpace(label) != ""
+	return !known
 }
 
 // ieee80211 matches 802.11 (or 80211) as a token of a lower-cased label:

@@ -203,14 +203,18 @@ func IsOwnDetection(generator string) bool {
 	return generator == OwnGenerator || generator == SensorGenerator
 }
 
-// TruthOf reads the ground truth of SigMF metadata: every annotation with a
-// core:label, mapped by ParseLabel, except those rfwarden's own detectors
-// wrote (IsOwnDetection) unless includeOwn, and markers (isMarker). An
-// annotation without frequency edges covers the whole band.
+// TruthOf reads the ground truth of SigMF metadata: every annotation,
+// its core:label mapped by ParseLabel, except those rfwarden's own
+// detectors wrote (IsOwnDetection) unless includeOwn, and markers
+// (isMarker). An annotation whose core:label is blank or missing is an
+// other record naming no class (Unmapped), as a label of words ParseLabel
+// does not know is: until 2026-12-07 it was left out, its emission gone
+// from the truth without a word. An annotation without frequency edges
+// covers the whole band.
 func TruthOf(m sigmf.Meta, includeOwn bool) []Truth {
 	var out []Truth
 	for _, a := range m.Annotations {
-		if strings.TrimSpace(a.Label) == "" || !includeOwn && IsOwnDetection(a.Generator) || isMarker(a) {
+		if !includeOwn && IsOwnDetection(a.Generator) || isMarker(a) {
 			continue
 		}
 		class, link, kind := ParseLabel(a.Label)
@@ -719,15 +723,16 @@ func openCorpusFile(path, root string) (*sigmf.Recording, error) {
 	return rec, nil
 }
 
-// truthOrSkip is the truth of rec, or an error wrapping ErrNoLabels,
-// ErrOwnLabelsOnly or ErrNoFrequency.
+// truthOrSkip is the truth of rec, or an error wrapping ErrNoLabels (no
+// truth, or blank labels only), ErrOwnLabelsOnly or ErrNoFrequency.
 // Until 2026-12-07 a recording of ErrNoFrequency was scored: its
 // detections, at offsets from an unknown centre, missed every target
 // annotated at its RF frequency, without a word.
 func truthOrSkip(rec *sigmf.Recording, path string, includeOwn bool) ([]Truth, error) {
+	labelled := func(t Truth) bool { return strings.TrimSpace(t.Label) != "" }
 	truth := TruthOf(rec.Meta(), includeOwn)
-	if len(truth) == 0 {
-		if !includeOwn && len(TruthOf(rec.Meta(), true)) > 0 {
+	if !slices.ContainsFunc(truth, labelled) {
+		if !includeOwn && slices.ContainsFunc(TruthOf(rec.Meta(), true), labelled) {
 			return nil, fmt.Errorf("corpus %q: %w", path, ErrOwnLabelsOnly)
 		}
 		return nil, fmt.Errorf("corpus %q: %w", path, ErrNoLabels)
@@ -861,7 +866,7 @@ func (r *CorpusRun) Report() Report {
 	for _, f := range r.Files {
 		for _, t := range f.Truth {
 			if Unmapped(t.Label) {
-				counts[t.Label]++
+				counts[blankAsEmpty(t.Label)]++
 			}
 		}
 		for _, w := range f.Warnings {
@@ -875,6 +880,15 @@ func (r *CorpusRun) Report() Report {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Label, b.Label))
 	})
 	return rep
+}
+
+// blankAsEmpty is label, or "" when it is only spaces: blank labels are
+// counted as one.
+func blankAsEmpty(label string) string {
+	if strings.TrimSpace(label) == "" {
+		return ""
+	}
+	return label
 }
 
 // candidate is a recording RunCorpus may score, as its first look found it.

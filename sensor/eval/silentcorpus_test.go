@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/event"
 )
 
 // writeRaw writes dir/name.sigmf-meta holding meta and, when samples > 0,
@@ -75,6 +77,55 @@ func TestCorpusWithoutCoreFrequencyPassedOver(t *testing.T) {
 			}
 			if sum := run.SkipSummary(); tc.passedOver && !strings.Contains(sum, "1 recording with a capture without core:frequency") {
 				t.Errorf("summary %q does not count it", sum)
+			}
+		})
+	}
+}
+
+// TestCorpusCountsBlankLabels: an annotation whose core:label is blank
+// ("", spaces, or none) was dropped without a word: its emission vanished
+// from the truth and a right detection on it counted as a false positive.
+// It is an other record, counted as a label naming no class, shown as "";
+// a recording with only blank labels is still passed over as unlabelled.
+func TestCorpusCountsBlankLabels(t *testing.T) {
+	tests := []struct {
+		name     string
+		labels   []string
+		unmapped []LabelCount
+		skipped  SkipReason // 0: scored
+	}{
+		{"empty and spaces", []string{"lte-dl", "", "   "}, []LabelCount{{"", 2}}, 0},
+		{"blank beside a label naming nothing", []string{"lte-dl", "Zigbee", " \t"}, []LabelCount{{"", 1}, {"Zigbee", 1}}, 0},
+		{"only blank", []string{"", " "}, nil, SkipNoLabels},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeTiny(t, dir, "ok", "", "gsm-dl")
+			writeTiny(t, dir, "x", "", tc.labels...)
+			run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline()})
+			if err != nil {
+				t.Fatalf("RunCorpus: %v", err)
+			}
+			if got := run.Report().Unmapped; !slices.Equal(got, tc.unmapped) {
+				t.Errorf("unmapped %v, want %v", got, tc.unmapped)
+			}
+			if got := skippedAs(t, dir, run.Skipped)["x.sigmf-meta"]; got != tc.skipped {
+				t.Errorf("x passed over as %v, want %v", got, tc.skipped)
+			}
+			if tc.skipped != 0 {
+				return
+			}
+			var other int
+			for _, f := range run.Files {
+				for _, tr := range f.Truth {
+					if strings.TrimSpace(tr.Label) == "" && tr.Kind == KindOther && tr.Class == event.ClassUnknown {
+						other++
+					}
+				}
+			}
+			if want := tc.unmapped[0].Count; other != want {
+				t.Errorf("%d blank annotations in the truth as other, want %d", other, want)
 			}
 		})
 	}
