@@ -104,6 +104,9 @@ func Names(truth, pred string) bool {
 // event.LinkTDD or "" when the label names none. A label naming both LTE
 // and NR is ClassCellular; one saying only "phone" (or "handset") is
 // ClassPhone, only "drone" (or a drone maker: "DJI", "Mavic") ClassDrone.
+// A 3GPP channel or signal names its link: "pusch", "pucch", "prach",
+// "srs" the uplink, "pdsch", "pdcch", "pbch", "ssb" the downlink (not a
+// class: "PUSCH" alone names none).
 // A label naming both links ("LTE DL/UL") has link "", as it holds both.
 // "jammer", "DECT" and "cordless" make KindOther, like "spur": a jammer
 // is no target of what it jams, a DECT handset no mobile phone. A GHz
@@ -203,12 +206,15 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		}
 		return false
 	}
+	// 3GPP physical channels and signals name their link ("LTE PUSCH")
+	downlink := has("dl", "downlink", "pdsch", "pdcch", "pbch", "ssb")
+	uplink := has("ul", "uplink", "pusch", "pucch", "prach", "srs")
 	switch {
-	case has("dl", "downlink") && has("ul", "uplink"):
+	case downlink && uplink:
 		// both links (an FDD pair, "LTE DL/UL"): like a TDD frame, not scored
-	case has("dl", "downlink"):
+	case downlink:
 		link = event.LinkDownlink
-	case has("ul", "uplink"):
+	case uplink:
 		link = event.LinkUplink
 	case has("tdd") || strings.Contains(compact, "tdlte"):
 		link = event.LinkTDD
