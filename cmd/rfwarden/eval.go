@@ -43,7 +43,8 @@ A recording that cannot be read (or whose data differs from its
 core:sha512, or whose extension is in upper case) is passed over, named on
 stderr with the problem and listed in the output (up to three of each
 reason; the rest counted, and listed in --json), and so is a recording whose
-annotations have frequency edges but a capture no core:frequency; eval fails only when nothing could be scored. Labels naming
+annotations have frequency edges but a capture no core:frequency, and a
+.sigmf-data without its .sigmf-meta; eval fails only when nothing could be scored. Labels naming
 no class (blank ones too) are counted on stderr; annotations with core:sample_count 0
 (markers) are not scored, and samples that are exactly zero are left out of
 the noise time, each with a warning; one emission annotated twice is warned

@@ -308,14 +308,18 @@ const (
 	// core:frequency whose annotations have frequency edges
 	// (ErrNoFrequency).
 	SkipNoFrequency
+	// SkipNoMeta is a .sigmf-data file with no .sigmf-meta of its name
+	// beside it, whose samples no metadata in the corpus reads: without
+	// their datatype and sample rate they cannot be read.
+	SkipNoMeta
 )
 
 // skipReasons lists the reasons in summary order.
-var skipReasons = []SkipReason{SkipUnreadable, SkipNoFrequency, SkipNoLabels, SkipOwnLabels, SkipSameData, SkipSameFile, SkipHidden, SkipSeen, SkipBrokenLink}
+var skipReasons = []SkipReason{SkipUnreadable, SkipNoFrequency, SkipNoMeta, SkipNoLabels, SkipOwnLabels, SkipSameData, SkipSameFile, SkipHidden, SkipSeen, SkipBrokenLink}
 
 // String names the reason: "no labels", "own labels only", "seen",
 // "broken link", "unreadable", "hidden", "same file", "same data", "no
-// frequency".
+// frequency", "no metadata".
 func (r SkipReason) String() string {
 	switch r {
 	case SkipNoLabels:
@@ -336,6 +340,8 @@ func (r SkipReason) String() string {
 		return "same data"
 	case SkipNoFrequency:
 		return "no frequency"
+	case SkipNoMeta:
+		return "no metadata"
 	}
 	return fmt.Sprintf("SkipReason(%d)", int(r))
 }
@@ -377,6 +383,8 @@ func (r SkipReason) count(n int) string {
 		one, many, why = "recording", "recordings", "naming the samples of another, scored instead"
 	case SkipNoFrequency:
 		one, many, why = "recording", "recordings", "with a capture without core:frequency (annotations with RF frequency edges that cannot be placed)"
+	case SkipNoMeta:
+		one, many, why = "data file", "data files", "with no .sigmf-meta of the same name in the folder (no metadata: datatype and sample rate unknown)"
 	default:
 		one, many, why = "file", "files", r.String()
 	}
@@ -461,6 +469,8 @@ func (c Corpus) relName(path string) string {
 // as unreadable, saying why (UpperCaseExtension), and so is SigMF
 // metadata named .json ("rec.sigmf-meta.json", sigmf.MisnamedMeta). An archive holding
 // several recordings is listed once per recording (ArchiveMember). A
+// .sigmf-data file with no .sigmf-meta of its name beside it that no
+// metadata of the corpus reads is listed in Skipped (SkipNoMeta). A
 // folder that cannot be read is an error.
 func FindCorpus(dir string) (Corpus, error) {
 	c := Corpus{Dir: dir}
@@ -475,11 +485,16 @@ func FindCorpus(dir string) (Corpus, error) {
 		return strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.ArchiveExt)
 	}
 	seen := []os.FileInfo{st}
+	var lone []string // .sigmf-data files with no metadata of their name beside them
 	var walk func(string) error
 	walk = func(folder string) error {
 		entries, err := os.ReadDir(folder)
 		if err != nil {
 			return fmt.Errorf("corpus %q: %w", dir, err)
+		}
+		names := map[string]bool{}
+		for _, e := range entries {
+			names[strings.ToLower(e.Name())] = true
 		}
 		for _, e := range entries {
 			path := filepath.Join(folder, e.Name())
@@ -528,6 +543,12 @@ func FindCorpus(dir string) (Corpus, error) {
 			case strings.EqualFold(filepath.Ext(path), ".json") && metaFile(path):
 				// rec.sigmf-meta.json: until 2026-12-07 left out unsaid
 				c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipUnreadable, Why: sigmf.MisnamedMeta(e.Name()).Error()})
+			case strings.HasSuffix(path, sigmf.DataExt):
+				// its metadata in upper case or named .json is listed already
+				meta := strings.ToLower(strings.TrimSuffix(e.Name(), sigmf.DataExt) + sigmf.MetaExt)
+				if !names[meta] && !names[meta+".json"] {
+					lone = append(lone, path)
+				}
 			}
 		}
 		return nil
@@ -559,7 +580,37 @@ func FindCorpus(dir string) (Corpus, error) {
 	for _, p := range kept {
 		c.Paths = append(c.Paths, archiveEntries(p)...)
 	}
+	for _, p := range c.unread(lone) {
+		c.Skipped = append(c.Skipped, Skipped{Path: p, Reason: SkipNoMeta, Why: noMetaWhy})
+	}
 	return c, nil
+}
+
+// noMetaWhy says why a .sigmf-data file without metadata is passed over
+// (SkipNoMeta), and what to do.
+const noMetaWhy = "no .sigmf-meta of its name beside it, and no metadata in the corpus names it: its datatype and sample rate are unknown; write its metadata beside it"
+
+// unread returns the data files of lone that no recording of c reads
+// (ReadFiles: a .sigmf-meta naming a data file of another name in
+// core:dataset or rfw:dataset). Until 2026-12-07 such a file was left out
+// of a corpus run without a word.
+func (c Corpus) unread(lone []string) []string {
+	if len(lone) == 0 {
+		return nil
+	}
+	var read []os.FileInfo
+	for _, f := range c.ReadFiles("") {
+		if st, err := os.Stat(f); err == nil {
+			read = append(read, st)
+		}
+	}
+	var out []string
+	for _, p := range lone {
+		if st, err := os.Stat(p); err != nil || sameFileIndex(read, st) < 0 {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // archiveEntries is the corpus entries of path: path itself, or, for a
@@ -1048,7 +1099,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		}
 	}
 	for _, s := range c.Skipped {
-		if s.Reason == SkipSameFile || s.Reason == SkipUnreadable {
+		if s.Reason == SkipSameFile || s.Reason == SkipUnreadable || s.Reason == SkipNoMeta {
 			noticeSkip(s.Path, s.Reason, s.Why)
 		}
 	}

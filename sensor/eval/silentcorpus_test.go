@@ -160,3 +160,67 @@ func TestLabelChannelNamesLink(t *testing.T) {
 		t.Error(`"PUSCH" alone is not counted as naming no class`)
 	}
 }
+
+// TestCorpusNamesDataWithoutMeta: a .sigmf-data file with no .sigmf-meta
+// of its name beside it was left out without a word. It is passed over as
+// "no metadata", told of and counted; one that metadata of another name
+// reads (core:dataset), and one whose metadata is listed already
+// (misnamed .json, upper case), are not.
+func TestCorpusNamesDataWithoutMeta(t *testing.T) {
+	dir := t.TempDir()
+	writeTiny(t, dir, "pair", "", "lte-dl")
+	write := func(name string, b []byte) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := make([]byte, 8*4096)
+	write("lone.sigmf-data", data)
+	write("night/lone2.sigmf-data", data)
+	write("named.sigmf-data", data)
+	writeRaw(t, dir, "notes", `{"global":{"core:datatype":"cf32_le","core:sample_rate":1000000,"core:version":"1.0.0","core:dataset":"named.sigmf-data"},`+
+		`"captures":[{"core:sample_start":0,"core:frequency":915000000}],"annotations":[{"core:sample_start":0,"core:sample_count":1024,"core:label":"lte-dl"}]}`, 0)
+	meta, err := os.ReadFile(filepath.Join(dir, "pair.sigmf-meta"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("rec.sigmf-meta.json", meta)
+	write("rec.sigmf-data", data)
+	write("UP.SIGMF-META", meta)
+	write("UP.sigmf-data", data)
+
+	var notices []string
+	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline(), Notice: func(m string) { notices = append(notices, m) }})
+	if err != nil {
+		t.Fatalf("RunCorpus: %v", err)
+	}
+	if got, want := scoredNames(run), []string{"notes", "pair"}; !slices.Equal(got, want) {
+		t.Errorf("scored %v, want %v", got, want)
+	}
+	want := map[string]SkipReason{
+		"lone.sigmf-data":        SkipNoMeta,
+		"night/lone2.sigmf-data": SkipNoMeta,
+		"rec.sigmf-meta.json":    SkipUnreadable,
+		"UP.SIGMF-META":          SkipUnreadable,
+	}
+	if got := skippedAs(t, dir, run.Skipped); !mapsEqual(got, want) {
+		t.Errorf("passed over %v, want %v", got, want)
+	}
+	for _, name := range []string{"lone.sigmf-data", "night/lone2.sigmf-data"} {
+		if !slices.ContainsFunc(notices, func(m string) bool {
+			return strings.HasPrefix(m, name+": passed over: no .sigmf-meta of its name beside it")
+		}) {
+			t.Errorf("not told of %s: %q", name, notices)
+		}
+	}
+	if sum := run.SkipSummary(); !strings.Contains(sum, "2 data files with no .sigmf-meta of the same name in the folder") {
+		t.Errorf("summary %q does not count them", sum)
+	}
+	if rep := run.Report(); !slices.ContainsFunc(rep.Skipped, func(s Skipped) bool { return s.Path == "lone.sigmf-data" && s.Reason == SkipNoMeta }) {
+		t.Errorf("report's skipped %+v lacks lone.sigmf-data", rep.Skipped)
+	}
+}
