@@ -131,36 +131,6 @@ func TestCorpusCountsBlankLabels(t *testing.T) {
 	}
 }
 
-// TestLabelChannelNamesLink: a 3GPP physical channel or signal names its
-// link ("LTE PUSCH" an LTE uplink target); until 2026-12-07 it named none.
-// Alone it still names no class.
-func TestLabelChannelNamesLink(t *testing.T) {
-	tests := []struct {
-		label, class, link string
-		kind               Kind
-	}{
-		{"LTE PUSCH", event.ClassLTE, event.LinkUplink, KindTarget},
-		{"NR PUCCH", event.ClassNR, event.LinkUplink, KindTarget},
-		{"LTE PRACH", event.ClassLTE, event.LinkUplink, KindTarget},
-		{"nr srs", event.ClassNR, event.LinkUplink, KindTarget},
-		{"LTE PDSCH", event.ClassLTE, event.LinkDownlink, KindTarget},
-		{"PDCCH LTE", event.ClassLTE, event.LinkDownlink, KindTarget},
-		{"LTE PBCH", event.ClassLTE, event.LinkDownlink, KindTarget},
-		{"5G NR SSB", event.ClassNR, event.LinkDownlink, KindTarget},
-		{"LTE PUSCH/PDSCH", event.ClassLTE, "", KindTarget},
-		{"PUSCH", event.ClassUnknown, "", KindOther},
-	}
-	for _, tt := range tests {
-		class, link, kind := ParseLabel(tt.label)
-		if class != tt.class || link != tt.link || kind != tt.kind {
-			t.Errorf("ParseLabel(%q) = %q %q %v, want %q %q %v", tt.label, class, link, kind, tt.class, tt.link, tt.kind)
-		}
-	}
-	if !Unmapped("PUSCH") {
-		t.Error(`"PUSCH" alone is not counted as naming no class`)
-	}
-}
-
 // TestCorpusNamesDataWithoutMeta: a .sigmf-data file with no .sigmf-meta
 // of its name beside it was left out without a word. It is passed over as
 // "no metadata", told of and counted; one that metadata of another name
