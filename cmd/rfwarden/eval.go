@@ -42,8 +42,10 @@ docs/recordings.md); an archive of several recordings is scored one by one
 A recording that cannot be read (or whose data differs from its
 core:sha512, or whose extension is in upper case) is passed over, named on
 stderr with the problem and listed in the output (up to three of each
-reason; the rest counted, and listed in --json); eval fails only when nothing could be scored. Labels naming
-no class are counted on stderr; annotations with core:sample_count 0
+reason; the rest counted, and listed in --json), and so is a recording whose
+annotations have frequency edges but a capture no core:frequency, and a
+.sigmf-data without its .sigmf-meta; eval fails only when nothing could be scored. Labels naming
+no class (blank ones too) are counted on stderr; annotations with core:sample_count 0
 (markers) are not scored, and samples that are exactly zero are left out of
 the noise time, each with a warning; one emission annotated twice is warned
 of too. "other", "spur", "jammer", "DECT" and labels naming no class are no
@@ -269,7 +271,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if cr != nil {
 			r = cr.Report()
 			if len(r.Unmapped) > 0 {
-				fmt.Fprintf(stderr, "eval: corpus %s: labels naming no class, scored as other (docs/evaluation.md lists the words understood): %s\n", corpus, eval.FormatLabelCounts(r.Unmapped))
+				fmt.Fprintf(stderr, "eval: corpus %s: labels naming no class, scored as other (%s; docs/evaluation.md lists the words understood): %s\n", corpus, eval.UnmappedCost, eval.FormatLabelCounts(r.Unmapped))
 			}
 		}
 		if stopped == nil || len(cr.Files) > 0 {

@@ -46,12 +46,12 @@ func TestTruthOf(t *testing.T) {
 		{SampleStart: 5, SampleCount: 10, Label: "noise"},
 		{SampleStart: 5, SampleCount: 10, Label: "LTE downlink", Generator: OwnGenerator},    // our own detection
 		{SampleStart: 5, SampleCount: 10, Label: "LTE downlink", Generator: SensorGenerator}, // a sensor's, on an evidence clip
-		{SampleStart: 5, SampleCount: 10, Label: "  "},                                       // no label
+		{SampleStart: 5, SampleCount: 10, Label: "  "},                                       // blank: other, naming no class
 		{SampleStart: 7, SampleCount: 1, Label: "other", FreqLowerHz: 3, FreqUpperHz: 4, HasFreq: true},
 	}}
 	got := TruthOf(m, false)
-	if len(got) != 3 {
-		t.Fatalf("%d truth records, want 3: %v", len(got), got)
+	if len(got) != 4 {
+		t.Fatalf("%d truth records, want 4: %v", len(got), got)
 	}
 	if got[0].Class != event.ClassLTE || got[0].Link != event.LinkDownlink || got[0].Kind != KindTarget || got[0].FreqLowHz != 1 || !math.IsNaN(got[0].SNRDB) {
 		t.Errorf("lte-dl read as %+v", got[0])
@@ -59,8 +59,11 @@ func TestTruthOf(t *testing.T) {
 	if got[1].Kind != KindNoise || !math.IsInf(got[1].FreqLowHz, -1) || !math.IsInf(got[1].FreqHighHz, 1) {
 		t.Errorf("band-less noise read as %+v", got[1])
 	}
-	if got[2].Kind != KindOther {
-		t.Errorf("other read as %+v", got[2])
+	if got[2].Kind != KindOther || got[2].Class != event.ClassUnknown || !Unmapped(got[2].Label) {
+		t.Errorf("blank label read as %+v", got[2])
+	}
+	if got[3].Kind != KindOther {
+		t.Errorf("other read as %+v", got[3])
 	}
 }
 

@@ -104,6 +104,9 @@ func Names(truth, pred string) bool {
 // event.LinkTDD or "" when the label names none. A label naming both LTE
 // and NR is ClassCellular; one saying only "phone" (or "handset") is
 // ClassPhone, only "drone" (or a drone maker: "DJI", "Mavic") ClassDrone.
+// A 3GPP channel or signal names its link: "pusch", "pucch", "prach",
+// "srs" the uplink, "pdsch", "pdcch", "pbch", "ssb" the downlink (not a
+// class: "PUSCH" alone names none).
 // A label naming both links ("LTE DL/UL") has link "", as it holds both.
 // "jammer", "DECT" and "cordless" make KindOther, like "spur": a jammer
 // is no target of what it jams, a DECT handset no mobile phone. A GHz
@@ -124,10 +127,12 @@ func ParseLabel(label string) (class, link string, kind Kind) {
 
 // Unmapped reports whether label names no class, noise or "other" that
 // ParseLabel knows: it is scored as KindOther only because nothing in it
-// was understood ("Zigbee", "LoRa"). An empty label is not unmapped.
+// was understood ("Zigbee", "LoRa"). A blank label ("", spaces) is
+// unmapped too: until 2026-12-07 it was not, and TruthOf left its
+// annotation out without a word.
 func Unmapped(label string) bool {
 	_, _, _, known := parseLabel(label)
-	return !known && strings.TrimSpace(label) != ""
+	return !known
 }
 
 // ieee80211 matches 802.11 (or 80211) as a token of a lower-cased label:
@@ -201,12 +206,15 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		}
 		return false
 	}
+	// 3GPP physical channels and signals name their link ("LTE PUSCH")
+	downlink := has("dl", "downlink", "pdsch", "pdcch", "pbch", "ssb")
+	uplink := has("ul", "uplink", "pusch", "pucch", "prach", "srs")
 	switch {
-	case has("dl", "downlink") && has("ul", "uplink"):
+	case downlink && uplink:
 		// both links (an FDD pair, "LTE DL/UL"): like a TDD frame, not scored
-	case has("dl", "downlink"):
+	case downlink:
 		link = event.LinkDownlink
-	case has("ul", "uplink"):
+	case uplink:
 		link = event.LinkUplink
 	case has("tdd") || strings.Contains(compact, "tdlte"):
 		link = event.LinkTDD

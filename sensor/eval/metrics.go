@@ -159,7 +159,8 @@ type Report struct {
 	Skipped []Skipped `json:"skipped,omitempty"`
 	// Unmapped counts the corpus labels that named no class, noise or
 	// "other" ParseLabel knows, scored as KindOther (Unmapped), most
-	// frequent first.
+	// frequent first; blank labels (and annotations without core:label)
+	// are counted as "".
 	Unmapped []LabelCount `json:"unmapped_labels,omitempty"`
 	// Warnings name corpus truth that contradicts itself or lies outside
 	// the recorded band (CheckTruth): "a.sigmf-meta: target ...".

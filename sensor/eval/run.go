@@ -203,14 +203,18 @@ func IsOwnDetection(generator string) bool {
 	return generator == OwnGenerator || generator == SensorGenerator
 }
 
-// TruthOf reads the ground truth of SigMF metadata: every annotation with a
-// core:label, mapped by ParseLabel, except those rfwarden's own detectors
-// wrote (IsOwnDetection) unless includeOwn, and markers (isMarker). An
-// annotation without frequency edges covers the whole band.
+// TruthOf reads the ground truth of SigMF metadata: every annotation,
+// its core:label mapped by ParseLabel, except those rfwarden's own
+// detectors wrote (IsOwnDetection) unless includeOwn, and markers
+// (isMarker). An annotation whose core:label is blank or missing is an
+// other record naming no class (Unmapped), as a label of words ParseLabel
+// does not know is: until 2026-12-07 it was left out, its emission gone
+// from the truth without a word. An annotation without frequency edges
+// covers the whole band.
 func TruthOf(m sigmf.Meta, includeOwn bool) []Truth {
 	var out []Truth
 	for _, a := range m.Annotations {
-		if strings.TrimSpace(a.Label) == "" || !includeOwn && IsOwnDetection(a.Generator) || isMarker(a) {
+		if !includeOwn && IsOwnDetection(a.Generator) || isMarker(a) {
 			continue
 		}
 		class, link, kind := ParseLabel(a.Label)
@@ -264,6 +268,10 @@ var (
 	// ErrOwnLabelsOnly is returned for a recording whose only labelled
 	// annotations rfwarden's own detectors wrote (IsOwnDetection).
 	ErrOwnLabelsOnly = errors.New("labelled only by rfwarden's own detectors (core:generator " + OwnGenerator + " or " + SensorGenerator + ")")
+	// ErrNoFrequency is returned for a recording with a capture without
+	// core:frequency whose truth has frequency edges: SigMF's edges are
+	// RF frequencies, which cannot be placed in a band not known.
+	ErrNoFrequency = errors.New("a capture has no core:frequency (its centre, in Hz), so the annotations' frequency edges (RF frequencies) cannot be placed in the band recorded and no emission's band is known to classify it; add core:frequency to each capture")
 )
 
 // SkipReason says why a corpus run passed over a file or folder.
@@ -296,13 +304,22 @@ const (
 	// recording that is scored instead (Skipped.Why names it): the
 	// output of `scan --annotate` written beside its input, for one.
 	SkipSameData
+	// SkipNoFrequency is a recording with a capture without
+	// core:frequency whose annotations have frequency edges
+	// (ErrNoFrequency).
+	SkipNoFrequency
+	// SkipNoMeta is a .sigmf-data file with no .sigmf-meta of its name
+	// beside it, whose samples no metadata in the corpus reads: without
+	// their datatype and sample rate they cannot be read.
+	SkipNoMeta
 )
 
 // skipReasons lists the reasons in summary order.
-var skipReasons = []SkipReason{SkipUnreadable, SkipNoLabels, SkipOwnLabels, SkipSameData, SkipSameFile, SkipHidden, SkipSeen, SkipBrokenLink}
+var skipReasons = []SkipReason{SkipUnreadable, SkipNoFrequency, SkipNoMeta, SkipNoLabels, SkipOwnLabels, SkipSameData, SkipSameFile, SkipHidden, SkipSeen, SkipBrokenLink}
 
 // String names the reason: "no labels", "own labels only", "seen",
-// "broken link", "unreadable", "hidden", "same file", "same data".
+// "broken link", "unreadable", "hidden", "same file", "same data", "no
+// frequency", "no metadata".
 func (r SkipReason) String() string {
 	switch r {
 	case SkipNoLabels:
@@ -321,6 +338,10 @@ func (r SkipReason) String() string {
 		return "same file"
 	case SkipSameData:
 		return "same data"
+	case SkipNoFrequency:
+		return "no frequency"
+	case SkipNoMeta:
+		return "no metadata"
 	}
 	return fmt.Sprintf("SkipReason(%d)", int(r))
 }
@@ -360,6 +381,10 @@ func (r SkipReason) count(n int) string {
 		one, many, why = "path", "paths", "to a recording already listed"
 	case SkipSameData:
 		one, many, why = "recording", "recordings", "naming the samples of another, scored instead"
+	case SkipNoFrequency:
+		one, many, why = "recording", "recordings", "with a capture without core:frequency (annotations with RF frequency edges that cannot be placed)"
+	case SkipNoMeta:
+		one, many, why = "data file", "data files", "with no .sigmf-meta of the same name in the folder (no metadata: datatype and sample rate unknown)"
 	default:
 		one, many, why = "file", "files", r.String()
 	}
@@ -444,6 +469,8 @@ func (c Corpus) relName(path string) string {
 // as unreadable, saying why (UpperCaseExtension), and so is SigMF
 // metadata named .json ("rec.sigmf-meta.json", sigmf.MisnamedMeta). An archive holding
 // several recordings is listed once per recording (ArchiveMember). A
+// .sigmf-data file with no .sigmf-meta of its name beside it that no
+// metadata of the corpus reads is listed in Skipped (SkipNoMeta). A
 // folder that cannot be read is an error.
 func FindCorpus(dir string) (Corpus, error) {
 	c := Corpus{Dir: dir}
@@ -458,11 +485,16 @@ func FindCorpus(dir string) (Corpus, error) {
 		return strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.ArchiveExt)
 	}
 	seen := []os.FileInfo{st}
+	var lone []string // .sigmf-data files with no metadata of their name beside them
 	var walk func(string) error
 	walk = func(folder string) error {
 		entries, err := os.ReadDir(folder)
 		if err != nil {
 			return fmt.Errorf("corpus %q: %w", dir, err)
+		}
+		names := map[string]bool{}
+		for _, e := range entries {
+			names[strings.ToLower(e.Name())] = true
 		}
 		for _, e := range entries {
 			path := filepath.Join(folder, e.Name())
@@ -511,6 +543,12 @@ func FindCorpus(dir string) (Corpus, error) {
 			case strings.EqualFold(filepath.Ext(path), ".json") && metaFile(path):
 				// rec.sigmf-meta.json: until 2026-12-07 left out unsaid
 				c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipUnreadable, Why: sigmf.MisnamedMeta(e.Name()).Error()})
+			case strings.HasSuffix(path, sigmf.DataExt):
+				// its metadata in upper case or named .json is listed already
+				meta := strings.ToLower(strings.TrimSuffix(e.Name(), sigmf.DataExt) + sigmf.MetaExt)
+				if !names[meta] && !names[meta+".json"] {
+					lone = append(lone, path)
+				}
 			}
 		}
 		return nil
@@ -542,7 +580,37 @@ func FindCorpus(dir string) (Corpus, error) {
 	for _, p := range kept {
 		c.Paths = append(c.Paths, archiveEntries(p)...)
 	}
+	for _, p := range c.unread(lone) {
+		c.Skipped = append(c.Skipped, Skipped{Path: p, Reason: SkipNoMeta, Why: noMetaWhy})
+	}
 	return c, nil
+}
+
+// noMetaWhy says why a .sigmf-data file without metadata is passed over
+// (SkipNoMeta), and what to do.
+const noMetaWhy = "no .sigmf-meta of its name beside it, and no metadata in the corpus names it: its datatype and sample rate are unknown; write its metadata beside it"
+
+// unread returns the data files of lone that no recording of c reads
+// (ReadFiles: a .sigmf-meta naming a data file of another name in
+// core:dataset or rfw:dataset). Until 2026-12-07 such a file was left out
+// of a corpus run without a word.
+func (c Corpus) unread(lone []string) []string {
+	if len(lone) == 0 {
+		return nil
+	}
+	var read []os.FileInfo
+	for _, f := range c.ReadFiles("") {
+		if st, err := os.Stat(f); err == nil {
+			read = append(read, st)
+		}
+	}
+	var out []string
+	for _, p := range lone {
+		if st, err := os.Stat(p); err != nil || sameFileIndex(read, st) < 0 {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // archiveEntries is the corpus entries of path: path itself, or, for a
@@ -706,15 +774,23 @@ func openCorpusFile(path, root string) (*sigmf.Recording, error) {
 	return rec, nil
 }
 
-// truthOrSkip is the truth of rec, or an error wrapping ErrNoLabels or
-// ErrOwnLabelsOnly.
+// truthOrSkip is the truth of rec, or an error wrapping ErrNoLabels (no
+// truth, or blank labels only), ErrOwnLabelsOnly or ErrNoFrequency.
+// Until 2026-12-07 a recording of ErrNoFrequency was scored: its
+// detections, at offsets from an unknown centre, missed every target
+// annotated at its RF frequency, without a word.
 func truthOrSkip(rec *sigmf.Recording, path string, includeOwn bool) ([]Truth, error) {
+	labelled := func(t Truth) bool { return strings.TrimSpace(t.Label) != "" }
 	truth := TruthOf(rec.Meta(), includeOwn)
-	if len(truth) == 0 {
-		if !includeOwn && len(TruthOf(rec.Meta(), true)) > 0 {
+	if !slices.ContainsFunc(truth, labelled) {
+		if !includeOwn && slices.ContainsFunc(TruthOf(rec.Meta(), true), labelled) {
 			return nil, fmt.Errorf("corpus %q: %w", path, ErrOwnLabelsOnly)
 		}
 		return nil, fmt.Errorf("corpus %q: %w", path, ErrNoLabels)
+	}
+	hasEdges := func(t Truth) bool { return !math.IsInf(t.FreqLowHz, 0) && !math.IsInf(t.FreqHighHz, 0) }
+	if RecordedBands(rec) == nil && slices.ContainsFunc(truth, hasEdges) {
+		return nil, fmt.Errorf("corpus %q: %w", path, ErrNoFrequency)
 	}
 	return truth, nil
 }
@@ -746,7 +822,8 @@ func RecordedBands(rec *sigmf.Recording) [][2]float64 {
 // its data against its hash unless cc.NoVerify, runs it through the
 // pipeline and matches the detections with its labelled annotations
 // (TruthOf). A recording without them returns an error wrapping
-// ErrNoLabels or ErrOwnLabelsOnly. cc.VerifyProgress is called as it
+// ErrNoLabels or ErrOwnLabelsOnly, one whose annotations' frequency edges
+// cannot be placed ErrNoFrequency. cc.VerifyProgress is called as it
 // checks the hash and cc.Progress as it scans; both stop when ctx ends.
 func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFile, error) {
 	rec, err := openCorpusFile(path, cc.DatasetRoot)
@@ -840,7 +917,7 @@ func (r *CorpusRun) Report() Report {
 	for _, f := range r.Files {
 		for _, t := range f.Truth {
 			if Unmapped(t.Label) {
-				counts[t.Label]++
+				counts[blankAsEmpty(t.Label)]++
 			}
 		}
 		for _, w := range f.Warnings {
@@ -854,6 +931,15 @@ func (r *CorpusRun) Report() Report {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Label, b.Label))
 	})
 	return rep
+}
+
+// blankAsEmpty is label, or "" when it is only spaces: blank labels are
+// counted as one.
+func blankAsEmpty(label string) string {
+	if strings.TrimSpace(label) == "" {
+		return ""
+	}
+	return label
 }
 
 // candidate is a recording RunCorpus may score, as its first look found it.
@@ -1008,12 +1094,12 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 			why = err.Error()
 		}
 		run.Skipped = append(run.Skipped, Skipped{Path: p, Reason: r, Why: why})
-		if r == SkipUnreadable {
+		if r == SkipUnreadable || r == SkipNoFrequency {
 			noticeSkip(p, r, why)
 		}
 	}
 	for _, s := range c.Skipped {
-		if s.Reason == SkipSameFile || s.Reason == SkipUnreadable {
+		if s.Reason == SkipSameFile || s.Reason == SkipUnreadable || s.Reason == SkipNoMeta {
 			noticeSkip(s.Path, s.Reason, s.Why)
 		}
 	}
@@ -1060,6 +1146,10 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		case errors.Is(terr, ErrOwnLabelsOnly):
 			run.Read++
 			skip(p, SkipOwnLabels, nil)
+			continue
+		case errors.Is(terr, ErrNoFrequency):
+			run.Read++
+			skip(p, SkipNoFrequency, ErrNoFrequency)
 			continue
 		}
 		cands = append(cands, k)
@@ -1134,6 +1224,8 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 			skip(k.path, SkipNoLabels, nil)
 		case errors.Is(err, ErrOwnLabelsOnly):
 			skip(k.path, SkipOwnLabels, nil)
+		case errors.Is(err, ErrNoFrequency):
+			skip(k.path, SkipNoFrequency, ErrNoFrequency)
 		case err != nil:
 			skip(k.path, SkipUnreadable, err)
 		}

@@ -187,6 +187,17 @@ func TestLabelNewWordsKeepTheirLimits(t *testing.T) {
 		{"LTE DL", event.ClassLTE, event.LinkDownlink, KindTarget, false},
 		{"quiet LTE carrier", event.ClassLTE, "", KindTarget, false},
 		{"jammer", event.ClassUnknown, "", KindOther, false},
+		// a 3GPP channel or signal names its link (until 2026-12-07 none), alone no class
+		{"LTE PUSCH", event.ClassLTE, event.LinkUplink, KindTarget, false},
+		{"NR PUCCH", event.ClassNR, event.LinkUplink, KindTarget, false},
+		{"LTE PRACH", event.ClassLTE, event.LinkUplink, KindTarget, false},
+		{"nr srs", event.ClassNR, event.LinkUplink, KindTarget, false},
+		{"LTE PDSCH", event.ClassLTE, event.LinkDownlink, KindTarget, false},
+		{"PDCCH LTE", event.ClassLTE, event.LinkDownlink, KindTarget, false},
+		{"LTE PBCH", event.ClassLTE, event.LinkDownlink, KindTarget, false},
+		{"5G NR SSB", event.ClassNR, event.LinkDownlink, KindTarget, false},
+		{"LTE PUSCH/PDSCH", event.ClassLTE, "", KindTarget, false},
+		{"PUSCH", event.ClassUnknown, "", KindOther, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {

@@ -31,10 +31,21 @@ func fmtRatio(p *float64) string {
 	return fmt.Sprintf("%.3f", *p)
 }
 
-// FormatLabelCounts writes ls as `"label" ×count`, comma-separated.
+// UnmappedCost says what a label naming no class costs the score, as
+// the text and `rfwarden eval`'s stderr tell it: its annotation is no
+// target, so a right detection on it is a false positive (until
+// 2026-12-07 they did not say so).
+const UnmappedCost = "a detection naming a class on one counts as that class's false positive"
+
+// FormatLabelCounts writes ls as `"label" ×count`, comma-separated; a
+// blank label as `"" (blank) ×count`.
 func FormatLabelCounts(ls []LabelCount) string {
 	parts := make([]string, len(ls))
 	for i, l := range ls {
+		if l.Label == "" {
+			parts[i] = fmt.Sprintf(`"" (blank) ×%d`, l.Count)
+			continue
+		}
 		parts[i] = fmt.Sprintf("%q ×%d", l.Label, l.Count)
 	}
 	return strings.Join(parts, ", ")
@@ -145,7 +156,7 @@ func WriteText(w io.Writer, title string, r Report) error {
 		}
 	}
 	if len(r.Unmapped) > 0 {
-		fmt.Fprintf(&b, "labels naming no class (scored as other): %s\n", FormatLabelCounts(r.Unmapped))
+		fmt.Fprintf(&b, "labels naming no class (scored as other; %s): %s\n", UnmappedCost, FormatLabelCounts(r.Unmapped))
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
