@@ -55,7 +55,8 @@ func sqliteTempDir() string {
 // checkCompactSpace returns an error saying so when the disks lack the
 // free space compacting the database at path (compactErased) takes: its
 // size (the file and its WAL) on its own disk, for the WAL the VACUUM
-// writes the rewritten pages to, and again on the disk of SQLite's
+// writes the rewritten pages to (or, out of WAL mode, the journal of the
+// old ones), and again on the disk of SQLite's
 // temporary folder (sqliteTempDir), for the copy it builds first; twice
 // that when both are one disk. It returns the size.
 func checkCompactSpace(path string) (int64, error) {
@@ -78,17 +79,17 @@ func checkCompactSpace(path string) (int64, error) {
 	for p, n := range need {
 		free, err := freeBytes(p)
 		if err != nil {
-			return size, fmt.Errorf("read the free space the compaction after the erase needs: %w", err)
+			return size, fmt.Errorf("read the free space compacting the database after the erase needs: %w", err)
 		}
 		if free < n {
-			where := "the database's disk (for the WAL the rewritten file goes through)"
+			where := "the database's disk (for the WAL or journal the rewrite goes through)"
 			switch {
 			case p != path:
 				where = fmt.Sprintf("the disk of %s, SQLite's temporary folder (for its copy of the database; SQLITE_TMPDIR names another)", tmp)
 			case n > size:
-				where = fmt.Sprintf("the database's disk (for SQLite's temporary copy of it in %s, and the WAL the rewritten file goes through; SQLITE_TMPDIR names another folder)", tmp)
+				where = fmt.Sprintf("the database's disk (for SQLite's temporary copy of it in %s, and the WAL or journal the rewrite goes through; SQLITE_TMPDIR names another folder)", tmp)
 			}
-			return size, fmt.Errorf("%d bytes free on %s, and the compaction after the erase (VACUUM: it rewrites the %d-byte database so that no erased content stays readable in it) needs %d: free space there first", free, where, size, n)
+			return size, fmt.Errorf("%d bytes free on %s, and compacting the database after the erase (VACUUM: it rewrites the %d-byte file so that no erased content stays readable in it) needs %d: free space there first", free, where, size, n)
 		}
 	}
 	return size, nil

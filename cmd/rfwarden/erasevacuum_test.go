@@ -249,3 +249,38 @@ func TestEraseRefusesWithoutSpaceToCompact(t *testing.T) {
 		t.Fatalf("erase with room: %v\n%s", err, out)
 	}
 }
+
+// A restore of a backup made before an erase re-applies it and leaves
+// nothing of the erased case readable in the restored database's bytes
+// (the backup's compact copy, rebalanced by the re-applied deletes).
+func TestRestoreReapplyLeavesNothingInFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	f := eraseFixture{dir: dir, db: filepath.Join(dir, "rfwarden.db"), snippets: filepath.Join(dir, "snippets"), backups: filepath.Join(dir, "backups")}
+	for _, d := range []string{f.snippets, f.backups} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs := makeRealisticDB(t, f.db, 1)
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"backup", "--db", f.db, f.backups}, &stdout, &stderr); err != nil {
+		t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	baks, err := filepath.Glob(filepath.Join(f.backups, "rfwarden-*.db"))
+	if err != nil || len(baks) != 1 {
+		t.Fatalf("backups %v, %v; want one", baks, err)
+	}
+	if out, err := eraseRun(f, "--incident", cs[1].incident, "--yes"); err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if err := run(ctx, []string{"restore", "--db", f.db, "--site", restoreSite, baks[0]}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if out := stdout.String(); !strings.Contains(out, "re-applied") || !strings.Contains(out, "compacted") {
+		t.Errorf("the restore does not say it re-applied the erasure and compacted the copy:\n%s", out)
+	}
+	checkNothingErasedLeft(t, f.db, cs[1])
+}
