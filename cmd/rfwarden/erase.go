@@ -25,7 +25,8 @@ Erase one case, at a data-protection officer's request: an incident
 alerts, their undelivered notifications (notify_outbox) and
 acknowledgements (ack_held), their detections
 (the SQLite detection table: fusion without InfluxDB) and the evidence
-snippets of those detections (snippet-ID.sigmf-meta and .sigmf-data) in
+snippets of those detections (snippet-ID.sigmf-meta and .sigmf-data, and
+a sensor's snippet-ID.keep and .sent markers) in
 --snippets and in the snippets/ of each --backups folder. Stop fusion,
 the dashboard and the backup timer first (systemctl stop rfwarden-fusion
 rfwarden-dashboard rfwarden-backup.timer rfwarden-backup.service): erase

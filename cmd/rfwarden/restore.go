@@ -329,6 +329,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		from := filepath.Join(filepath.Dir(backup), backupSnippets)
 		skipped := map[eraseTarget]bool{} // the erased cases whose snippets are not copied back
 		copied, had, err := copyNewFiles(from, *snippets, func(name string) bool {
+			if !isSnippetCopy(name) {
+				return true // a sensor's .keep or .sent an older backup copied: not a snippet
+			}
 			by, ok := erasures.erased[snippetDetection(name)]
 			if ok {
 				skipped[by] = true
