@@ -79,23 +79,15 @@ func TestRestoreCopiesNoMarkersBack(t *testing.T) {
 	ctx := context.Background()
 	f := makeEraseFixture(t)
 	nightly := filepath.Join(f.dir, "nightly")
-	var stdout, stderr strings.Builder
-	if err := run(ctx, []string{"backup", "--db", f.db, "--snippets", f.snippets, nightly}, &stdout, &stderr); err != nil {
-		t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
-	}
-	baks, err := filepath.Glob(filepath.Join(nightly, "rfwarden-*.db"))
-	if err != nil || len(baks) != 1 {
-		t.Fatalf("backups %v, %v; want one", baks, err)
-	}
+	bak := backupOnce(t, f.db, nightly, "--snippets", f.snippets)
 	markers := writeMarkers(t, f, []string{filepath.Join("nightly", "snippets")}, detB1)
 	for _, ext := range []string{".sigmf-meta", ".sigmf-data"} {
 		if err := os.Remove(filepath.Join(f.snippets, "snippet-"+detB1+ext)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	stdout.Reset()
-	stderr.Reset()
-	if err := run(ctx, []string{"restore", "--db", f.db, "--site", restoreSite, "--snippets", f.snippets, baks[0]}, &stdout, &stderr); err != nil {
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"restore", "--db", f.db, "--site", restoreSite, "--snippets", f.snippets, bak}, &stdout, &stderr); err != nil {
 		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "snippets: 2 copied") {

@@ -112,6 +112,36 @@ func makeRealisticDB(t *testing.T, path string, erased int) []realisticCase {
 	return cs
 }
 
+// makeRealisticFixture makes a realistic database (makeRealisticDB, its
+// case 1 to erase) with an empty snippet and backup folder.
+func makeRealisticFixture(t *testing.T) (eraseFixture, []realisticCase) {
+	t.Helper()
+	dir := t.TempDir()
+	f := eraseFixture{dir: dir, db: filepath.Join(dir, "rfwarden.db"), snippets: filepath.Join(dir, "snippets"), backups: filepath.Join(dir, "backups")}
+	for _, d := range []string{f.snippets, f.backups} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f, makeRealisticDB(t, f.db, 1)
+}
+
+// backupOnce backs the database db up into the folder dir, which holds
+// no backup yet, with rfwarden backup and args (--snippets), and returns
+// the backup's path.
+func backupOnce(t *testing.T, db, dir string, args ...string) string {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), append(append([]string{"backup", "--db", db}, args...), dir), &stdout, &stderr); err != nil {
+		t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	baks, err := filepath.Glob(filepath.Join(dir, "rfwarden-*.db"))
+	if err != nil || len(baks) != 1 {
+		t.Fatalf("backups %v, %v; want one", baks, err)
+	}
+	return baks[0]
+}
+
 // fileCounts counts each of marks in the database at path and its -wal
 // and -journal, as raw bytes.
 func fileCounts(t *testing.T, path string, marks []string) map[string]int {
@@ -175,14 +205,7 @@ func checkNothingErasedLeft(t *testing.T, path string, erased realisticCase) {
 // often as a compacted copy does (in the audit row); the other cases stay
 // readable through the store.
 func TestEraseLeavesNothingInFile(t *testing.T) {
-	dir := t.TempDir()
-	f := eraseFixture{dir: dir, db: filepath.Join(dir, "rfwarden.db"), snippets: filepath.Join(dir, "snippets"), backups: filepath.Join(dir, "backups")}
-	for _, d := range []string{f.snippets, f.backups} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cs := makeRealisticDB(t, f.db, 1)
+	f, cs := makeRealisticFixture(t)
 	if fi, err := os.Stat(f.db); err != nil || fi.Size() < 50*4096 {
 		t.Fatalf("the fixture is not many pages (%v, %v): the test tests nothing", fi, err)
 	}
@@ -255,28 +278,13 @@ func TestEraseRefusesWithoutSpaceToCompact(t *testing.T) {
 // (the backup's compact copy, rebalanced by the re-applied deletes).
 func TestRestoreReapplyLeavesNothingInFile(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	f := eraseFixture{dir: dir, db: filepath.Join(dir, "rfwarden.db"), snippets: filepath.Join(dir, "snippets"), backups: filepath.Join(dir, "backups")}
-	for _, d := range []string{f.snippets, f.backups} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cs := makeRealisticDB(t, f.db, 1)
-	var stdout, stderr strings.Builder
-	if err := run(ctx, []string{"backup", "--db", f.db, f.backups}, &stdout, &stderr); err != nil {
-		t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
-	}
-	baks, err := filepath.Glob(filepath.Join(f.backups, "rfwarden-*.db"))
-	if err != nil || len(baks) != 1 {
-		t.Fatalf("backups %v, %v; want one", baks, err)
-	}
+	f, cs := makeRealisticFixture(t)
+	bak := backupOnce(t, f.db, f.backups)
 	if out, err := eraseRun(f, "--incident", cs[1].incident, "--yes"); err != nil {
 		t.Fatalf("erase: %v\n%s", err, out)
 	}
-	stdout.Reset()
-	stderr.Reset()
-	if err := run(ctx, []string{"restore", "--db", f.db, "--site", restoreSite, baks[0]}, &stdout, &stderr); err != nil {
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"restore", "--db", f.db, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
 		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
 	if out := stdout.String(); !strings.Contains(out, "re-applied") || !strings.Contains(out, "compacted") {
