@@ -433,6 +433,11 @@ func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, bac
 	if len(plan.unfinished) > 0 && !force {
 		return fmt.Errorf("erase: %s would be refused: not finished: %s (--force erases it anyway)", target, strings.Join(plan.unfinished, "; "))
 	}
+	size, err := checkCompactSpace(path)
+	if err != nil {
+		return fmt.Errorf("erase: %s would be refused: %w", target, err)
+	}
+	fmt.Fprintf(stdout, "after the erase, the database (%d bytes now) would be compacted (VACUUM: rewritten whole, so that nothing erased stays readable in it)\n", size)
 	return nil
 }
 

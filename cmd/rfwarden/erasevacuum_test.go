@@ -260,6 +260,10 @@ func TestEraseRefusesWithoutSpaceToCompact(t *testing.T) {
 	old := freeBytes
 	defer func() { freeBytes = old }()
 	freeBytes = func(string) (int64, error) { return fi.Size() - 1, nil }
+	// the dry run says so too
+	if out, err := eraseRun(f, "--incident", "INC-A", "--dry-run"); err == nil || !strings.Contains(err.Error(), "would be refused") || !strings.Contains(err.Error(), "VACUUM") {
+		t.Errorf("dry run with too little free disk: %v, want would be refused, naming VACUUM\n%s", err, out)
+	}
 	out, err := eraseRun(f, "--incident", "INC-A", "--yes")
 	if err == nil || !strings.Contains(err.Error(), "refused") || !strings.Contains(err.Error(), "VACUUM") || !strings.Contains(err.Error(), "nothing erased") {
 		t.Fatalf("erase with too little free disk: %v, want refused, naming VACUUM and nothing erased\n%s", err, out)
