@@ -1592,7 +1592,7 @@ func (s *server) snippet(c echo.Context) error {
 		return err
 	}
 	if st, err := os.Stat(p); err == nil && !st.IsDir() {
-		if slices.Contains(sensorMarkerExts, filepath.Ext(p)) {
+		if slices.Contains(SensorMarkerExts, filepath.Ext(p)) {
 			// a sensor's marker beside a snippet (NAME.keep, NAME.sent):
 			// not evidence, and it was served and audited as a snippet
 			return httpError(http.StatusNotFound, "snippet %q not found: a snippet is NAME%s, NAME%s, or NAME for both as one archive", trimForErr(name), sigmf.MetaExt, sigmf.DataExt)

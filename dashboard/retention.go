@@ -133,12 +133,12 @@ func listSnippets(dir string) ([]snippetFile, error) {
 	return out, nil
 }
 
-// sensorMarkerExts are the empty marker files a sensor writes beside a
+// SensorMarkerExts are the empty marker files a sensor writes beside a
 // snippet of its own folder (sensor/agent: NAME.keep, an alert asked to
 // keep it; NAME.sent, uploaded). They are there when the dashboard's
 // evidence folder is a sensor's snippet folder (the demo's DIR/snippets,
 // or a sensor with snippets.upload off on the dashboard's host).
-var sensorMarkerExts = []string{".keep", ".sent"}
+var SensorMarkerExts = []string{".keep", ".sent"}
 
 // removeSnippet deletes both files of the snippet name in dir, metadata
 // first (the replay and the alert detail look for it), then the sensor's
@@ -147,7 +147,7 @@ var sensorMarkerExts = []string{".keep", ".sent"}
 // deleted; a sensor restarted reads only the snippets' files).
 func removeSnippet(dir, name string) error {
 	var errs []error
-	for _, ext := range append([]string{sigmf.MetaExt, sigmf.DataExt}, sensorMarkerExts...) {
+	for _, ext := range append([]string{sigmf.MetaExt, sigmf.DataExt}, SensorMarkerExts...) {
 		if err := os.Remove(filepath.Join(dir, name+ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}

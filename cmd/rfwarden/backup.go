@@ -34,7 +34,9 @@ read (its free pages) is backed up, reported (quick_check) as damaged,
 and no old backup is removed.
 With --snippets (by default RFW_SNIPPET_DIR, as the dashboard's environment
 file sets it), the evidence snippets in that folder that DIR/snippets/
-does not hold yet are copied there too (never replacing one); with
+does not hold yet are copied there too (never replacing one; only
+snippet-*.sigmf-meta and -data, counted as files: not a sensor's .keep
+and .sent markers, in a snippet folder the sensors share); with
 --keep, a copy whose snippet the folder no longer held when the oldest
 backup kept was made is removed (only snippet-*.sigmf-meta and -data).
 Restore: rfwarden restore; docs/deploy.md, section 4.
@@ -146,8 +148,10 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stdout, "snippets: %s (RFW_SNIPPET_DIR) does not exist yet: none to copy\n", *snippets)
 		} else {
 			copies := filepath.Join(dir, backupSnippets)
-			copied, had, err := copyNewFiles(*snippets, copies, nil)
-			fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, copies)
+			// the snippets only: not a sensor's .keep and .sent markers
+			// beside them (a folder the sensors share, as the demo's)
+			copied, had, err := copyNewFiles(*snippets, copies, func(name string) bool { return !isSnippetCopy(name) })
+			fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s (files snippet-*.sigmf-meta and -data)\n", copied, had, copies)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("backup: snippets: %w", err))
 			}

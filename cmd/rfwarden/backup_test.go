@@ -204,6 +204,11 @@ func TestBackupSnippets(t *testing.T) {
 	write("snippet-a-000000000001-1-1.sigmf-meta", "meta a")
 	write(".incoming-123/evidence.sigmf", "staging")
 	write(".hidden", "x")
+	// a sensor's markers, in a snippet folder it shares (the demo's), and
+	// a stray file: not snippets, not copied nor counted
+	write("snippet-a-000000000001-1-1.keep", "")
+	write("snippet-a-000000000001-1-1.sent", "")
+	write("notes.txt", "x")
 	out := filepath.Join(dir, "backups")
 	backup := func() string {
 		t.Helper()

@@ -25,7 +25,8 @@ Erase one case, at a data-protection officer's request: an incident
 alerts, their undelivered notifications (notify_outbox) and
 acknowledgements (ack_held), their detections
 (the SQLite detection table: fusion without InfluxDB) and the evidence
-snippets of those detections (snippet-ID.sigmf-meta and .sigmf-data) in
+snippets of those detections (snippet-ID.sigmf-meta and .sigmf-data, and
+a sensor's snippet-ID.keep and .sent markers) in
 --snippets and in the snippets/ of each --backups folder. Stop fusion,
 the dashboard and the backup timer first (systemctl stop rfwarden-fusion
 rfwarden-dashboard rfwarden-backup.timer rfwarden-backup.service): erase
@@ -37,7 +38,12 @@ while they do.
 The rows go in one transaction with one audit row (erase.incident or
 erase.alert, by "console:<account> (sudo by <caller>, ...)") naming the
 IDs and counts erased, no content; the pages freed are overwritten
-(secure_delete) and the WAL checkpointed into the file. The files are
+(secure_delete). After the commit the database is compacted (VACUUM: the
+file rewritten whole, so that no older version of an erased row stays in
+its pages; it takes as long as a backup) and its WAL emptied into it; it
+needs free disk of the database's size for the WAL and again for
+SQLite's temporary copy (SQLITE_TMPDIR, TMPDIR, /var/tmp), and erase
+refuses before erasing without it. The files are
 deleted after it commits, each name tried again (one copied since the
 prompt goes too); any that could not be is named, and erase fails.
 Without a snippet folder (no --snippets, no RFW_SNIPPET_DIR: sudo drops
@@ -260,6 +266,13 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "warning: erasing %s though it is not finished (--force)\n", target)
 	}
+	// the compaction after it needs free disk: refused before, not
+	// found short after the rows are gone
+	size, err := checkCompactSpace(*dbPath)
+	if err != nil {
+		return fmt.Errorf("erase: refused: %w (nothing erased)", err)
+	}
+	fmt.Fprintf(stdout, "after the erase, the database (%d bytes) is compacted (VACUUM: rewritten whole, so that nothing erased stays readable in it)\n", size)
 	if !*yes {
 		if err := eraseConfirm(ctx, "erase all of the above?", stdout); err != nil {
 			return fmt.Errorf("erase: %w", err)
@@ -271,9 +284,11 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "erased %s of site %s: %s; audited as erase.%s\n", target, plan.site, erased, target.kind)
 	var fileErr error
-	if err := checkpointErased(ctx, held); err != nil {
-		fileErr = fmt.Errorf("the erased rows' content stays readable in %s until SQLite's next checkpoint (%w): fusion and the dashboard make one as they run", *dbPath, err)
+	if took, err := compactErased(ctx, held); err != nil {
+		fileErr = fmt.Errorf("older versions of the erased rows may stay readable in %s: compacting it failed (%w); with the services still stopped, free disk space and run: sudo -u rfwarden sqlite3 %s 'VACUUM; PRAGMA wal_checkpoint(TRUNCATE);'", *dbPath, err, *dbPath)
 		fmt.Fprintf(stdout, "warning: %v\n", fileErr)
+	} else {
+		fmt.Fprintf(stdout, "compacted %s (VACUUM) in %s: nothing erased is left readable in it\n", *dbPath, took.Round(time.Millisecond))
 	}
 	held.Close()
 
@@ -418,6 +433,11 @@ func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, bac
 	if len(plan.unfinished) > 0 && !force {
 		return fmt.Errorf("erase: %s would be refused: not finished: %s (--force erases it anyway)", target, strings.Join(plan.unfinished, "; "))
 	}
+	size, err := checkCompactSpace(path)
+	if err != nil {
+		return fmt.Errorf("erase: %s would be refused: %w", target, err)
+	}
+	fmt.Fprintf(stdout, "after the erase, the database (%d bytes now) would be compacted (VACUUM: rewritten whole, so that nothing erased stays readable in it)\n", size)
 	return nil
 }
 

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
 // detectionOfSensor is the condition on a detection row (the table's key:
@@ -32,15 +34,19 @@ func detectionSensors(dets []string) string {
 
 // snippetCandidates returns the snippet files a detection of dets may
 // have in dirs, whether they exist or not: snippet-ID.sigmf-meta and
-// .sigmf-data of each ID a sensor makes (detectionSensor).
+// .sigmf-data of each ID a sensor makes (detectionSensor), and the
+// .keep and .sent markers a sensor writes beside its own snippets
+// (dashboard.SensorMarkerExts: a snippet folder the sensors share, as
+// the demo's), which name the detection too.
 func snippetCandidates(dirs, dets []string) []string {
 	var out []string
+	exts := append([]string{sigmf.MetaExt, sigmf.DataExt}, dashboard.SensorMarkerExts...)
 	for _, d := range dets {
 		if _, ok := detectionSensor(d); !ok {
 			continue
 		}
 		for _, dir := range dirs {
-			for _, ext := range []string{".sigmf-meta", ".sigmf-data"} {
+			for _, ext := range exts {
 				out = append(out, filepath.Join(dir, "snippet-"+d+ext))
 			}
 		}

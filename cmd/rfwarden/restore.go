@@ -66,7 +66,8 @@ erasures made since must be re-applied to it, and otherwise keeps its own
 An erasure made since the backup (rfwarden erase: the current audit log's
 erase.incident and erase.alert rows) is re-applied to it before it takes
 the database's place: the backup's rows of the erased case go again as
-erase took them (pages overwritten), each erasure is printed with what
+erase took them (pages overwritten, the copy compacted after: VACUUM,
+refused without the free disk it takes), each erasure is printed with what
 went, the erase.* rows are copied into the restored log (so erase, run
 again, still finds the case erased) and db.restore.erasures records it.
 One that cannot be re-applied in full is printed as a WARNING, and so is
@@ -328,6 +329,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		from := filepath.Join(filepath.Dir(backup), backupSnippets)
 		skipped := map[eraseTarget]bool{} // the erased cases whose snippets are not copied back
 		copied, had, err := copyNewFiles(from, *snippets, func(name string) bool {
+			if !isSnippetCopy(name) {
+				return true // a sensor's .keep or .sent an older backup copied: not a snippet
+			}
 			by, ok := erasures.erased[snippetDetection(name)]
 			if ok {
 				skipped[by] = true
@@ -1040,6 +1044,18 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er 
 			n.now.UnixNano(), n.who, "registry/"+id, "deleted since the backup; deleted again by the restore of "+filepath.Base(n.backup)); err != nil {
 			return er, fmt.Errorf("audit the restore: %w", err)
 		}
+	}
+	// the deletes re-applied rebalanced pages, leaving older copies of
+	// the erased rows in their unused space: the copy is rewritten
+	if len(er.reapplied) > 0 {
+		if _, err := checkCompactSpace(n.tmp); err != nil {
+			return er, fmt.Errorf("refused: the erasures made since the backup are re-applied to its copy, but %w", err)
+		}
+		took, err := compactErased(ctx, cp)
+		if err != nil {
+			return er, fmt.Errorf("refused: the erasures made since the backup are re-applied to its copy, but compacting it failed, and older versions of the erased rows would stay readable in it: %w", err)
+		}
+		fmt.Fprintf(stdout, "compacted the restored copy (VACUUM) in %s: nothing erased is left readable in it\n", took.Round(time.Millisecond))
 	}
 	if err := cp.Close(); err != nil {
 		return er, fmt.Errorf("close the backup's copy: %w", err)

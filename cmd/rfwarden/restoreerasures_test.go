@@ -71,14 +71,7 @@ func TestRestoreReappliesErasures(t *testing.T) {
 			if tc.eraseFirst {
 				erase()
 			}
-			var stdout, stderr strings.Builder
-			if err := run(ctx, []string{"backup", "--db", f.db, "--snippets", f.snippets, nightly}, &stdout, &stderr); err != nil {
-				t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
-			}
-			baks, err := filepath.Glob(filepath.Join(nightly, "rfwarden-*.db"))
-			if err != nil || len(baks) != 1 {
-				t.Fatalf("backups %v, %v; want one", baks, err)
-			}
+			baks := []string{backupOnce(t, f.db, nightly, "--snippets", f.snippets)}
 			if tc.oldSchema {
 				oldReleaseSchema(t, baks[0])
 			}
@@ -96,8 +89,7 @@ func TestRestoreReappliesErasures(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			stdout.Reset()
-			stderr.Reset()
+			var stdout, stderr strings.Builder
 			if err := run(ctx, []string{"restore", "--db", f.db, "--site", restoreSite, "--snippets", f.snippets, baks[0]}, &stdout, &stderr); err != nil {
 				t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
 			}
@@ -173,7 +165,7 @@ func TestRestoreReappliesErasures(t *testing.T) {
 			}
 			// erase, run again, finds the case erased from the row kept
 			// and deletes the copies the restore named
-			out, err = eraseRun(f, append(slices.Clone(tc.erase), "--backups", nightly, "--yes")...)
+			out, err := eraseRun(f, append(slices.Clone(tc.erase), "--backups", nightly, "--yes")...)
 			if err != nil {
 				t.Fatalf("erase again: %v\n%s", err, out)
 			}
