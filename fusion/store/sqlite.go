@@ -285,7 +285,15 @@ func openProblem(path string) error {
 		return err
 	}
 	// no file (or its folder is not one): the folder says why
-	dir := filepath.Dir(path)
+	return folderProblem(filepath.Dir(path))
+}
+
+// folderProblem says why SQLite cannot create its files in the folder
+// dir of a database (the database, and its -wal and -shm beside it, which
+// even a reader of a WAL database creates): it does not exist, is not a
+// folder, or takes no new files (a read-only file system, permission
+// denied). nil when it finds no such reason.
+func folderProblem(dir string) error {
 	di, err := os.Stat(dir)
 	switch {
 	case err != nil:
@@ -293,7 +301,6 @@ func openProblem(path string) error {
 	case !di.IsDir():
 		return fmt.Errorf("folder %s is not a directory", dir)
 	}
-	// SQLite creates the file, and its -wal and -shm beside it, in dir.
 	probe, err := os.CreateTemp(dir, ".rfwarden-open-probe-*")
 	if err != nil {
 		return fmt.Errorf("folder %s: cannot create files in it: %w", dir, pathCause(err))
