@@ -399,7 +399,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 
 	// State: SQLite for alerts, incidents, audit, registry, users and history.
 	dbPath := filepath.Join(dir, "rfwarden.db")
-	db, err := store.OpenSQLite(dbPath)
+	db, err := store.OpenSQLiteLog(dbPath, log) // schema upgrades of an older folder logged, as fusion's
 	if err != nil {
 		return err
 	}
