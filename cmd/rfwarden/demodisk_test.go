@@ -22,17 +22,7 @@ func TestDemoHealthzStateDisk(t *testing.T) {
 		minFreeBytes: 1 << 60}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ready := make(chan demoInfo, 1)
-	done := make(chan error, 1)
-	go func() { done <- runDemo(ctx, o, io.Discard, io.Discard, func(i demoInfo) { ready <- i }) }()
-	var info demoInfo
-	select {
-	case info = <-ready:
-	case err := <-done:
-		t.Fatalf("demo stopped before it was ready: %v", err)
-	case <-time.After(3 * time.Minute):
-		t.Fatal("demo not ready within three minutes")
-	}
+	info, done := startDemo(t, ctx, o, io.Discard)
 	code, body := httpGet(t, info.URL+"/healthz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "degraded: state disk: ") || !strings.Contains(body, dir) {
 		t.Errorf("the demo's /healthz with less free than --min-free-bytes: %d %q, want 503 degraded: state disk naming %s", code, body, dir)
