@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,18 +39,13 @@ func TestSQLiteFullDiskErrorSaysWhat(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "rfw.db")
-			s, err := store.OpenSQLite(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			s.DB().SetMaxOpenConns(1) // the pragma holds for every write
+			s, path := openOneConnection(t)
 			var pages int
 			if err := s.DB().QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
 				t.Fatal(err)
 			}
 			mustExec(t, s.DB(), fmt.Sprintf(`PRAGMA max_page_count = %d`, pages))
+			var err error
 			for i := range 1000 {
 				if err = tc.write(s, i); err != nil {
 					break
