@@ -99,7 +99,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	uploadDays := fs.String("upload-days", dashboardEnv("RFW_UPLOAD_DAYS", "30"), "days an analyst's replay upload (--replay-dir's uploads/) is kept (0: for ever)")
 	searchDays := fs.String("search-days", dashboardEnv("RFW_SEARCH_DAYS", "365"), "days a handheld search outcome is kept, as fusion.yaml's alert_days keeps alerts (0: for ever)")
 	allowedHosts := fs.String("allowed-hosts", dashboardEnv("RFW_ALLOWED_HOSTS", ""), "host names the dashboard answers to, comma-separated, besides IP addresses, localhost and this machine's name (a request by another name is refused 421, against DNS rebinding); \"*.domain\" every name under domain; \"*\" allows any, behind a reverse proxy that checks the Host")
-	minFree := fs.String("min-free-bytes", dashboardEnv("RFW_MIN_FREE_BYTES", "2GiB"), "/healthz is degraded while the disk of --db has less free (0: no check; KiB, MiB, GiB, TiB)")
+	minFree := fs.String("min-free-bytes", dashboardEnv("RFW_MIN_FREE_BYTES", minFreeDefault), "/healthz is degraded while the disk of --db has less free (0: no check; KiB, MiB, GiB, TiB)")
 	verbose := fs.Bool("v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -259,8 +259,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	retention := keep.retention(db, users, st, *snippetDir, *replayDir, log)
 	metrics.MustRegister(retention.Collectors()...)
-	disk := &dashboard.FreeSpace{Path: filepath.Dir(*dbPath), MinFreeBytes: keep.minFreeBytes}
-	metrics.MustRegister(disk.Collectors()...)
+	disk, uploadDisk := dashboardDisks(*dbPath, *replayDir, keep.minFreeBytes, metrics)
 	// A full disk or a read-only file fails the dashboard's writes (logins,
 	// acknowledgements, the audit log, the registry): /healthz and the
 	// metrics follow their outcome, as fusion's do.
@@ -322,10 +321,6 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
-	var uploadDisk *dashboard.FreeSpace // uploads keep RFW_MIN_FREE_BYTES free on the replay folder's disk
-	if *replayDir != "" {
-		uploadDisk = &dashboard.FreeSpace{Path: *replayDir, MinFreeBytes: keep.minFreeBytes}
-	}
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, UploadDisk: uploadDisk, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
 		Feed: feed, Influx: influxLink, StateDisk: disk, Database: db, Evidence: evidence, Logger: log, Secure: *certFile != "", AllowedHosts: hosts, Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
@@ -891,6 +886,26 @@ func editDistance1(a, b string) bool {
 		return i < len(a) && a[i+1:] == b[i+1:]
 	}
 	return a[i:] == b[i+1:]
+}
+
+// minFreeDefault is RFW_MIN_FREE_BYTES' default (--min-free-bytes), the
+// dashboard's and the demo's.
+const minFreeDefault = "2GiB"
+
+// dashboardDisks are the dashboard's watches on free space, for
+// `rfwarden dashboard` and the demo alike: state, its Deps.StateDisk, on
+// the disk of its database dbPath (/healthz degraded under minFreeBytes,
+// and rfwarden_dashboard_state_disk_free_bytes, registered on metrics);
+// uploads, its Deps.UploadDisk, on replayDir's (uploads keep minFreeBytes
+// free there), nil without one. The demo's dashboard had neither until
+// 2026-12-07: its /healthz said ok with its folder full.
+func dashboardDisks(dbPath, replayDir string, minFreeBytes int64, metrics prometheus.Registerer) (state, uploads *dashboard.FreeSpace) {
+	state = &dashboard.FreeSpace{Path: filepath.Dir(dbPath), MinFreeBytes: minFreeBytes}
+	metrics.MustRegister(state.Collectors()...)
+	if replayDir != "" {
+		uploads = &dashboard.FreeSpace{Path: replayDir, MinFreeBytes: minFreeBytes}
+	}
+	return state, uploads
 }
 
 func dashboardEnv(key, def string) string {

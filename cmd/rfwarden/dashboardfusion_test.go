@@ -100,17 +100,7 @@ func TestDemoFusionOnline(t *testing.T) {
 	o := demoOptions{listen: "127.0.0.1:0", speed: 1, seed: 1, dir: t.TempDir(), rateHz: 2e6, offlineAfter: time.Hour, statusEvery: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ready := make(chan demoInfo, 1)
-	done := make(chan error, 1)
-	go func() { done <- runDemo(ctx, o, io.Discard, io.Discard, func(i demoInfo) { ready <- i }) }()
-	var info demoInfo
-	select {
-	case info = <-ready:
-	case err := <-done:
-		t.Fatalf("demo stopped before it was ready: %v", err)
-	case <-time.After(3 * time.Minute):
-		t.Fatal("demo not ready within three minutes")
-	}
+	info, done := startDemo(t, ctx, o, io.Discard)
 	c := loginDemo(t, info)
 	feed := firstFeedState(t, c.c, info.URL)
 	if len(feed.Fusion) != 1 || feed.Fusion[0].State != dashboard.FusionOnline || feed.Fusion[0].Site != info.Site {

@@ -72,6 +72,10 @@ type demoOptions struct {
 	newAdmin     bool // --new-admin-password
 	record       string
 	recordMaxMB  int64
+	// minFreeBytes is --min-free-bytes (RFW_MIN_FREE_BYTES), as rfwarden
+	// dashboard's: its /healthz is degraded while the disk of dir has less
+	// free (0: no check).
+	minFreeBytes int64
 	duration     time.Duration
 	start        string
 	rateHz       float64
@@ -155,6 +159,7 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 	fs.StringVar(&o.offline, "offline-sensor", "s4", "sensor of the wing (s1..s9) that loses power during the demo (\"\" for none)")
 	fs.DurationVar(&o.offlineAfter, "offline-after", 3*time.Minute, "simulated time after start at which that sensor goes offline")
 	fs.DurationVar(&o.statusEvery, "status-every", 10*time.Second, "wall-clock interval of the progress line")
+	minFree := fs.String("min-free-bytes", dashboardEnv("RFW_MIN_FREE_BYTES", minFreeDefault), "the dashboard's /healthz is degraded while the disk of --dir has less free, as rfwarden dashboard's (0: no check; KiB, MiB, GiB, TiB)")
 	fs.BoolVar(&o.verbose, "v", false, "log at info level")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole demo to `FILE` (for docs/performance.md)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to `FILE` when the demo stops (before it shuts down) and on each SIGUSR1 (for docs/performance.md)")
@@ -176,6 +181,9 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 		return o, fmt.Errorf("demo: --allowed-hosts: %w", err)
 	}
 	o.allowedHosts = hosts
+	if o.minFreeBytes, err = parseBytes(*minFree); err != nil {
+		return o, fmt.Errorf("demo: RFW_MIN_FREE_BYTES (--min-free-bytes): %w", err)
+	}
 	if o.statusEvery <= 0 {
 		return o, fmt.Errorf("demo: --status-every %v: give the wall-clock time between progress lines, above 0 (default 10s)", o.statusEvery)
 	}
@@ -390,7 +398,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	defer broker.Close()
 
 	// State: SQLite for alerts, incidents, audit, registry, users and history.
-	db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
+	dbPath := filepath.Join(dir, "rfwarden.db")
+	db, err := store.OpenSQLiteLog(dbPath, log) // schema upgrades of an older folder logged, as fusion's
 	if err != nil {
 		return err
 	}
@@ -528,6 +537,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	deps.Users, deps.Site, deps.Hub, deps.Feed, deps.Registry = users, st, hub, feedState, reg
 	deps.Replayer, deps.ReplayDir, deps.SnippetDir = replayer, replayDir, snippets
 	deps.Metrics, deps.Logger = metrics, log.With("svc", "dashboard")
+	deps.StateDisk, deps.UploadDisk = dashboardDisks(dbPath, replayDir, o.minFreeBytes, metrics)
 	deps.AllowedHosts = o.allowedHosts
 	e, err := dashboard.New(deps)
 	if err != nil {

@@ -112,6 +112,26 @@ func (d *demoClient) get(path string, v any) {
 	}
 }
 
+// startDemo runs the demo o until ctx is cancelled, its story to stdout,
+// and returns once it is up, with its info and the channel its outcome
+// comes on; it fails t when the demo stops first or is not up within
+// three minutes.
+func startDemo(t *testing.T, ctx context.Context, o demoOptions, stdout io.Writer) (demoInfo, <-chan error) {
+	t.Helper()
+	ready := make(chan demoInfo, 1)
+	done := make(chan error, 1)
+	go func() { done <- runDemo(ctx, o, stdout, io.Discard, func(i demoInfo) { ready <- i }) }()
+	select {
+	case info := <-ready:
+		return info, done
+	case err := <-done:
+		t.Fatalf("demo stopped before it was ready: %v", err)
+	case <-time.After(3 * time.Minute):
+		t.Fatal("demo not ready within three minutes")
+	}
+	return demoInfo{}, done
+}
+
 // TestDemoEndToEnd runs `rfwarden demo` headless, as a newcomer would, and
 // checks through the dashboard's API that within two minutes of simulated
 // time it shows a firing unauthorised-phone alert that points to the room
@@ -138,18 +158,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		offline: "s4", offlineAfter: time.Minute, statusEvery: 30 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ready := make(chan demoInfo, 1)
 	var out strings.Builder
-	done := make(chan error, 1)
-	go func() { done <- runDemo(ctx, o, &syncWriter{w: &out}, io.Discard, func(i demoInfo) { ready <- i }) }()
-	var info demoInfo
-	select {
-	case info = <-ready:
-	case err := <-done:
-		t.Fatalf("demo stopped before it was ready: %v", err)
-	case <-time.After(3 * time.Minute):
-		t.Fatal("demo not ready within three minutes")
-	}
+	info, done := startDemo(t, ctx, o, &syncWriter{w: &out})
 	c := loginDemo(t, info)
 	// The floor plan's live feed: fusion publishes each location on the
 	// demo's broker and the dashboard passes it on, as between services.

@@ -285,7 +285,15 @@ func openProblem(path string) error {
 		return err
 	}
 	// no file (or its folder is not one): the folder says why
-	dir := filepath.Dir(path)
+	return folderProblem(filepath.Dir(path))
+}
+
+// folderProblem says why SQLite cannot create its files in the folder
+// dir of a database (the database, and its -wal and -shm beside it, which
+// even a reader of a WAL database creates): it does not exist, is not a
+// folder, or takes no new files (a read-only file system, permission
+// denied). nil when it finds no such reason.
+func folderProblem(dir string) error {
 	di, err := os.Stat(dir)
 	switch {
 	case err != nil:
@@ -293,7 +301,6 @@ func openProblem(path string) error {
 	case !di.IsDir():
 		return fmt.Errorf("folder %s is not a directory", dir)
 	}
-	// SQLite creates the file, and its -wal and -shm beside it, in dir.
 	probe, err := os.CreateTemp(dir, ".rfwarden-open-probe-*")
 	if err != nil {
 		return fmt.Errorf("folder %s: cannot create files in it: %w", dir, pathCause(err))
@@ -1677,7 +1684,7 @@ func incidentsQuery(site string, since, until int64, limit int) (string, []any) 
 
 // Audit appends e to the audit log; a zero TimeNS is set to now.
 func (s *SQLite) Audit(ctx context.Context, e AuditEntry) (err error) {
-	defer func(start time.Time) { s.writes.wrote(start, err) }(time.Now())
+	defer func(start time.Time) { err = s.written(start, err) }(time.Now())
 	return insertAudit(ctx, s.db, e)
 }
 
@@ -1763,9 +1770,9 @@ func (s *SQLite) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 }
 
 // tx runs fn in a write transaction, committing when it returns nil, and
-// records the outcome for WriteProblem.
+// records the outcome (written).
 func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
-	defer func(start time.Time) { s.writes.wrote(start, err) }(time.Now())
+	defer func(start time.Time) { err = s.written(start, err) }(time.Now())
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -1780,13 +1787,11 @@ func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	return nil
 }
 
-// exec runs one writing statement, recording its outcome for
-// WriteProblem.
+// exec runs one writing statement, recording its outcome (written).
 func (s *SQLite) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	start := time.Now()
 	res, err := s.db.ExecContext(ctx, query, args...)
-	s.writes.wrote(start, err)
-	return res, err
+	return res, s.written(start, err)
 }
 
 func clampLimit(n int) int {

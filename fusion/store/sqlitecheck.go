@@ -121,12 +121,30 @@ func CheckDatabase(path string) error {
 	defer db.Close()
 	tables, err := tableNames(db)
 	if err != nil {
-		return fail("read its tables: %w", Damaged(err))
+		return tablesError(path, err)
 	}
 	if !slices.Contains(tables, "alert") {
 		return foreignError(path, tables)
 	}
 	return nil
+}
+
+// tablesError is the error of reading the tables of the database at
+// path, naming it: when SQLite cannot open its files (unable to open
+// database file (14)) because their folder takes no new files (a
+// read-only file system, permission denied: folderProblem), that cause
+// and what to do, as even a reader of a WAL database must create its
+// -shm beside it; SQLite's words alone said neither. Else err, wrapped
+// in ErrDamaged when SQLite finds the file damaged (Damaged).
+func tablesError(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqliteCantOpen {
+		if why := folderProblem(filepath.Dir(path)); why != nil {
+			return fmt.Errorf("database %q: read its tables: %w: SQLite must create %s beside it, even to read it: make the folder writable to this user, or copy the database's files to a folder that is (sqlite: %v)",
+				path, why, filepath.Base(path)+"-shm", err)
+		}
+	}
+	return fmt.Errorf("database %q: read its tables: %w", path, Damaged(err))
 }
 
 // openQueryOnly opens the database at path to read it, changing nothing.
@@ -212,7 +230,7 @@ func checkExisting(path string, size int64) error {
 	defer db.Close()
 	tables, err := tableNames(db)
 	if err != nil {
-		return fmt.Errorf("database %q: read its tables: %w", path, Damaged(err))
+		return tablesError(path, err)
 	}
 	if len(tables) == 0 {
 		return nil

@@ -252,6 +252,20 @@ func (f *FileWrites) Failures() int64 { return f.w.count() }
 // clears the problem.
 func (s *SQLite) RecordWrite(start time.Time, err error) { s.writes.wrote(start, err) }
 
+// written records the outcome err of a write of the store's begun at
+// start, for WriteProblem and WriteFailures, and returns err, naming the
+// database file and what to do when its disk is full: fusion logged
+// "store alert a-3: commit: database or disk is full (13)", naming
+// neither. Every write of the store's (tx, exec, Audit) comes here.
+func (s *SQLite) written(start time.Time, err error) error {
+	s.writes.wrote(start, err)
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqliteFull {
+		return fmt.Errorf("%w: the disk of database %s is full: free space on its disk", err, s.path)
+	}
+	return err
+}
+
 // WriteFailures returns how many writes the database refused since the
 // store was opened.
 func (s *SQLite) WriteFailures() int64 {

@@ -14,6 +14,21 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
+// openOneConnection opens a store in a temporary folder, closed at the
+// test's end, on one connection, so a pragma set on it holds for every
+// write; and returns it with its path.
+func openOneConnection(t *testing.T) (*store.SQLite, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rfw.db")
+	s, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.DB().SetMaxOpenConns(1)
+	return s, path
+}
+
 // TestSQLiteWriteProblem: a database that refuses writes while its
 // connection still answers (a full disk, a read-only file, a lock held
 // past the busy timeout) is reported by WriteProblem once it has refused
@@ -55,13 +70,7 @@ func TestSQLiteWriteProblem(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "rfw.db")
-			s, err := store.OpenSQLite(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			s.DB().SetMaxOpenConns(1) // the pragmas hold for every write
+			s, path := openOneConnection(t)
 			write := func(id string) error {
 				return s.UpsertAlert(ctx, event.Alert{ID: id, Site: "s", Rule: "r", Severity: "high", State: event.AlertPending})
 			}
@@ -88,7 +97,7 @@ func TestSQLiteWriteProblem(t *testing.T) {
 			if err := problem(0); err != nil {
 				t.Errorf("refused for less than the grace: %v, want nil", err)
 			}
-			err = problem(time.Minute)
+			err := problem(time.Minute)
 			var we *store.WriteError
 			if !errors.As(err, &we) || !strings.HasPrefix(err.Error(), "database "+path+" "+tc.wantCause) || we.Failures != 2 {
 				t.Errorf("refused for the grace: %v (%+v)\nwant a WriteError beginning %q, 2 failed writes", err, we, "database "+path+" "+tc.wantCause)

@@ -5,9 +5,11 @@ import (
 	"bufio"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -159,12 +161,27 @@ func (w *Writer) SetGlobal(description, author, hw, license string) {
 
 // Close flushes the data and writes the metadata (with core:sha512 of the
 // data) atomically. Annotations beyond the written data are an error
-// wrapping ErrMismatch; the data file is kept.
+// wrapping ErrMismatch. When Close fails (a full disk, a refused write
+// before it, ErrMismatch) it removes the data file, so a failed recording
+// leaves neither file: a data file without its metadata is no recording,
+// and a full disk left one per snippet tried, empty and never cleaned up.
 func (w *Writer) Close() error {
 	if w.closed {
 		return nil
 	}
 	w.closed = true
+	err := w.close()
+	if err != nil {
+		if rerr := os.Remove(w.base + DataExt); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = fmt.Errorf("%w (and removing the partial data file: %v)", err, rerr)
+		}
+	}
+	return err
+}
+
+// close is Close's work: the data flushed, synced and closed, then the
+// metadata written.
+func (w *Writer) close() error {
 	err := w.err
 	if ferr := w.bw.Flush(); err == nil && ferr != nil {
 		err = fmt.Errorf("write %q: %w", w.base+DataExt, ferr)
