@@ -414,6 +414,10 @@ type Engine struct {
 	sensors   map[string]*sensorState // heard (status or health), by ID
 	maint     map[string]time.Time    // sensors in maintenance, until when
 	incidents map[string]*store.Incident
+	// unstored holds the IDs of the incidents of incidents the engine
+	// opened (newIncident) and has not stored yet: every other write of
+	// an incident updates the store's only (storeIncident).
+	unstored map[string]bool
 	// orphansClosed: the alerts an earlier run left open in the store
 	// are taken over or resolved (takeOrphans, at the first Tick or
 	// location that can read them).
@@ -468,7 +472,7 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{cfg: cfg, site: s, store: st, pub: pub, log: log, placeMinProb: store.DefaultPlaceMinProb,
-		alerts: map[string]*alertState{}, byTrack: map[string][]*alertState{}, visits: map[string][]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{},
+		alerts: map[string]*alertState{}, byTrack: map[string][]*alertState{}, visits: map[string][]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{}, unstored: map[string]bool{},
 		short: map[string][]shortAlert{}, cases: map[string][]phoneCase{}, nextDoor: map[[2]string]bool{}}
 	for i := range e.cfg.Rules {
 		e.cfg.Rules[i].applyDefaults()
@@ -1850,7 +1854,7 @@ func (e *Engine) incidentRoom(ctx context.Context, a *alertState, room string, a
 	if e.store == nil {
 		return nil
 	}
-	if err := e.store.UpsertIncident(ctx, *inc); err != nil {
+	if _, err := e.storeIncident(ctx, inc); err != nil {
 		return fmt.Errorf("store incident %s with alert %s's room %s: %w", inc.ID, a.alert.ID, room, err)
 	}
 	return nil
@@ -1903,7 +1907,7 @@ func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Ti
 	if e.store == nil {
 		return nil
 	}
-	if err := e.store.UpsertIncident(ctx, *inc); err != nil {
+	if _, err := e.storeIncident(ctx, inc); err != nil {
 		return fmt.Errorf("store incident %s with alert %s's evidence: %w", inc.ID, a.alert.ID, err)
 	}
 	return nil
@@ -2193,8 +2197,38 @@ func (e *Engine) forgetIncidents() {
 	for id := range e.incidents {
 		if !held[id] {
 			delete(e.incidents, id)
+			delete(e.unstored, id)
 		}
 	}
+}
+
+// storeIncident writes inc, an incident the engine holds, to the store
+// (not nil). The first write of one it opened (newIncident) stores it;
+// every later write, and every write of one taken from the store, only
+// updates the store's (store.IncidentUpdater). When the store holds it no
+// more it was deleted (retention, alert_days after staff closed it, while
+// one of its alerts still fired): the engine drops its copy, logs it and
+// reports gone, and its alerts' next link opens a new case, as for a
+// first sighting. Until 2026-12-07 the copy was written back as a new,
+// open case with no closure or history
+// (TestDeletedIncidentStaysDeleted).
+func (e *Engine) storeIncident(ctx context.Context, inc *store.Incident) (gone bool, err error) {
+	up, ok := e.store.(store.IncidentUpdater)
+	if !ok || e.unstored[inc.ID] {
+		if err := e.store.UpsertIncident(ctx, *inc); err != nil {
+			return false, err
+		}
+		delete(e.unstored, inc.ID)
+		return false, nil
+	}
+	err = up.UpdateIncident(ctx, *inc)
+	if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	e.log.Info("incident deleted from the store while its alerts were held: not written back; the next alert to link opens a new case",
+		"incident", inc.ID, "alerts", inc.Alerts)
+	delete(e.incidents, inc.ID)
+	return true, nil
 }
 
 // takeOrphans, once, takes over or resolves the alerts the store holds
@@ -2494,6 +2528,7 @@ func (e *Engine) continuedAs(ctx context.Context, a, o *alertState, now time.Tim
 		note := fmt.Sprintf("merged into incident %s: its alert %s continued as alert %s, left open by fusion before its restart", to.ID, a.alert.ID, o.alert.ID)
 		wasOpen := from.State != store.IncidentClosed // staff may have closed it already: their closure stands
 		delete(e.incidents, from.ID)                  // no alert joins it any more
+		delete(e.unstored, from.ID)
 		a.alert.Incident = to.ID
 		e.log.Info("incident merged: its alert continued an earlier run's", "incident", from.ID, "into", to.ID, "alert", a.alert.ID, "continued_as", o.alert.ID)
 		if e.store != nil && wasOpen {
@@ -2502,7 +2537,7 @@ func (e *Engine) continuedAs(ctx context.Context, a, o *alertState, now time.Tim
 			}
 		}
 		if e.store != nil {
-			if err := e.store.UpsertIncident(ctx, *to); err != nil {
+			if _, err := e.storeIncident(ctx, to); err != nil {
 				errs = append(errs, fmt.Errorf("store incident %s with merged alert %s: %w", to.ID, a.alert.ID, err))
 			}
 		}
@@ -2966,8 +3001,13 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 		inc.Summary = e.droneSummary(inc)
 	}
 	if e.store != nil {
-		if err := e.store.UpsertIncident(ctx, *inc); err != nil {
+		gone, err := e.storeIncident(ctx, inc)
+		if err != nil {
 			e.log.Warn("store incident", "id", inc.ID, "err", err)
+		}
+		if gone { // the case it joined was deleted: it opens another
+			a.alert.Incident, a.caseOf = "", ""
+			e.linkIncident(ctx, a, now)
 		}
 	}
 }
@@ -3298,7 +3338,7 @@ func (e *Engine) recase(ctx context.Context, a *alertState, now time.Time) error
 	inc.UpdatedNS = max(inc.UpdatedNS, now.UnixNano())
 	var err error
 	if e.store != nil {
-		if serr := e.store.UpsertIncident(ctx, *inc); serr != nil {
+		if _, serr := e.storeIncident(ctx, inc); serr != nil {
 			err = fmt.Errorf("store incident %s without alert %s, placed far from its drone: %w", inc.ID, a.alert.ID, serr)
 		}
 	}
@@ -3409,6 +3449,7 @@ func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.I
 	inc := &store.Incident{ID: "inc-" + a.alert.ID, Site: e.site.ID, Kind: kind, Summary: a.alert.Summary,
 		State: "open", OpenedNS: now.UnixNano()}
 	e.incidents[inc.ID] = inc
+	e.unstored[inc.ID] = true
 	return inc
 }
 

@@ -1119,6 +1119,11 @@ func (c *countingStore) UpsertIncident(ctx context.Context, inc store.Incident) 
 	return c.SQLite.UpsertIncident(ctx, inc)
 }
 
+func (c *countingStore) UpdateIncident(ctx context.Context, inc store.Incident) error {
+	c.incidentWrites++
+	return c.SQLite.UpdateIncident(ctx, inc)
+}
+
 // TestIncidentTakesLaterEvidence: an incident takes in the evidence its
 // alerts gain after they joined it, not only what they held as they
 // fired (the demo's drone alert listed 50 detections, its drop incident

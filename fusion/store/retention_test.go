@@ -91,6 +91,64 @@ func TestSQLitePruneAlerts(t *testing.T) {
 	}
 }
 
+// TestSQLiteUpdateIncidentDeleted: a closed incident retention deleted
+// stays deleted when fusion writes its copy again with UpdateIncident
+// (ErrNotFound, nothing stored), where UpsertIncident brings it back as a
+// new, open case with no closure or history; over a stored incident
+// UpdateIncident keeps its closure as UpsertIncident does.
+func TestSQLiteUpdateIncidentDeleted(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	old := now.AddDate(-2, 0, 0)
+	for _, id := range []string{"inc-kept", "inc-pruned"} {
+		inc := store.Incident{ID: id, Site: "s1", Kind: "illicit_phone", State: store.IncidentOpen, OpenedNS: old.UnixNano(),
+			UpdatedNS: old.UnixNano(), Alerts: []string{"a-" + id}}
+		if err := s.UpsertIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+		at := old.Add(time.Hour)
+		if id == "inc-kept" {
+			at = now
+		}
+		if _, err := s.CloseIncident(ctx, id, "analyst1", "not_found", "cell searched", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.PruneAlerts(ctx, "s1", now.AddDate(-1, 0, 0)); err != nil || got.Incidents != 1 {
+		t.Fatalf("PruneAlerts deleted %d incidents (err %v), want 1", got.Incidents, err)
+	}
+	// fusion's copies: open, as fusion opened them, with later evidence
+	later := now.Add(time.Minute).UnixNano()
+	copyOf := func(id string) store.Incident {
+		return store.Incident{ID: id, Site: "s1", Kind: "illicit_phone", State: store.IncidentOpen, OpenedNS: old.UnixNano(),
+			UpdatedNS: later, Alerts: []string{"a-" + id}, Detections: []string{"d-late"}}
+	}
+	if err := s.UpdateIncident(ctx, copyOf("inc-pruned")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UpdateIncident of the deleted incident: %v, want ErrNotFound", err)
+	}
+	if inc, err := s.Incident(ctx, "inc-pruned"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleted incident after UpdateIncident: %+v (err %v), want it still deleted", inc, err)
+	}
+	if err := s.UpdateIncident(ctx, copyOf("inc-kept")); err != nil {
+		t.Fatal(err)
+	}
+	inc, err := s.Incident(ctx, "inc-kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.State != store.IncidentClosed || inc.ClosedBy != "analyst1" || len(inc.History) != 1 || len(inc.Detections) != 0 {
+		t.Errorf("stored incident after UpdateIncident %+v, want it closed by analyst1 as it was, one change in its history, no later detections", inc)
+	}
+	// UpsertIncident cannot tell the deleted incident from a new one.
+	if err := s.UpsertIncident(ctx, copyOf("inc-pruned")); err != nil {
+		t.Fatal(err)
+	}
+	if inc, err := s.Incident(ctx, "inc-pruned"); err != nil || inc.State != store.IncidentOpen || inc.ClosedNS != 0 || len(inc.History) != 0 {
+		t.Errorf("deleted incident after UpsertIncident %+v (err %v), want it back, open, with no closure or history", inc, err)
+	}
+}
+
 // TestSQLitePruneAudit: audit rows before the cut go; views (view.*) go
 // at their own, later, cut, but for snippet downloads (view.snippet), kept
 // with the rest; rows after both stay.

@@ -1245,21 +1245,41 @@ func readAlert(ctx context.Context, tx *sql.Tx, id string, a *event.Alert) error
 // UpsertIncident implements AlertStore: inc by ID, keeping the closure
 // stored for it (see mergeClosure).
 func (s *SQLite) UpsertIncident(ctx context.Context, inc Incident) error {
+	return s.writeIncident(ctx, inc, false)
+}
+
+// UpdateIncident implements IncidentUpdater: inc as UpsertIncident
+// stores it, over the stored incident of its ID only.
+func (s *SQLite) UpdateIncident(ctx context.Context, inc Incident) error {
+	return s.writeIncident(ctx, inc, true)
+}
+
+// writeIncident stores inc by ID, keeping the closure stored for it (see
+// mergeClosure); with update, only over a stored incident (ErrNotFound
+// when there is none).
+func (s *SQLite) writeIncident(ctx context.Context, inc Incident, update bool) error {
+	op := "upsert"
+	if update {
+		op = "update"
+	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var old string
 		err := tx.QueryRowContext(ctx, `SELECT body FROM incident WHERE id = ?`, inc.ID).Scan(&old)
-		if err == nil {
+		switch {
+		case err == nil:
 			var prev Incident
 			if json.Unmarshal([]byte(old), &prev) == nil {
 				inc = mergeClosure(prev, inc)
 			}
-		} else if !errors.Is(err, sql.ErrNoRows) {
+		case errors.Is(err, sql.ErrNoRows) && update:
+			return ErrNotFound
+		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
 		return putIncident(ctx, tx, inc)
 	})
 	if err != nil {
-		return fmt.Errorf("upsert incident %q: %w", inc.ID, err)
+		return fmt.Errorf("%s incident %q: %w", op, inc.ID, err)
 	}
 	return nil
 }

@@ -329,6 +329,20 @@ type LastFixStore interface {
 	StoreLastFix(ctx context.Context, id string, lastFixNS int64) error
 }
 
+// IncidentUpdater is an AlertStore that can store an incident only over
+// the one it holds (SQLite): fusion writes an incident it has stored
+// once so, and an incident the store no longer holds was deleted (by
+// retention, alert_days after it was closed, or by rfwarden erase), not
+// brought back as a new, open case with no closure or History, as
+// UpsertIncident would (it cannot tell an incident never stored from one
+// deleted).
+type IncidentUpdater interface {
+	// UpdateIncident stores inc as UpsertIncident does when the store
+	// holds an incident of its ID; else it stores nothing and returns
+	// ErrNotFound.
+	UpdateIncident(ctx context.Context, inc Incident) error
+}
+
 // Maintenance is a sensor taken out of service by staff (an engineer at
 // work on the node, a planned power cut) from FromNS until UntilNS: fusion
 // raises no new sensor alert for it (offline, not heard, health, clock)
