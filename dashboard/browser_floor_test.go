@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,11 +61,7 @@ func TestBrowserTrackAgesApart(t *testing.T) {
 			XM: 4.6 + 0.1*float64(i), YM: 2.1 - 0.05*float64(i), SemiMajorM: 1, SemiMinorM: 1}}, ev.ts.locs...)
 	}
 	ev.ts.mu.Unlock()
-	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
-	within(t, ctx, 10*time.Second, "floor plan with t1, t5, t6, t7",
-		chromedp.Navigate(srv.URL+"/#heatmap"),
-		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)),
-		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t7"]`)))
+	showFloorWith(t, ctx, srv.URL, "t7")
 	shot(t, ctx, "track-ages-apart")
 	got := evalString(t, ctx, `(() => {
 		const shown = [...document.querySelectorAll('#emitters g[data-track]')].map((g) => [g.dataset.track, g.querySelector('text.emitter-age')])
@@ -82,7 +79,7 @@ func TestBrowserTrackAgesApart(t *testing.T) {
 		t.Errorf("t7's tooltip %q, want its age (3 min ago)", v)
 	}
 	legend := evalString(t, ctx, `(() => { const l = document.getElementById('marker-legend'); return l && l.offsetParent ? l.textContent + ' || ' + document.querySelector('#page-heatmap .legend').textContent : 'none shown'; })()`)
-	for _, w := range []string{"phone or drone at its latest fix", "95%", "other unauthorised emitter", "room holding a phone or drone", "goes after 30 min", "Room colour, located transmissions in the window"} {
+	for _, w := range []string{"phone or drone in the room named by most of its last 10 fixes that name a room", "95%", "other unauthorised emitter", "room holding a phone or drone", "goes after 30 min", "Room colour, located transmissions in the window"} {
 		if !strings.Contains(legend, w) {
 			t.Errorf("legends %q lack %q", legend, w)
 		}
@@ -180,5 +177,80 @@ func TestBrowserPhoneAckOnScreen(t *testing.T) {
 	shot(t, ctx, "phone-floor")
 	if v := evalString(t, ctx, `(() => { const r = document.querySelector('#floor svg').getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth && document.documentElement.scrollWidth <= innerWidth + 1 ? '' : 'x ' + r.left + '..' + r.right + ' page ' + document.documentElement.scrollWidth; })()`); v != "" {
 		t.Errorf("390x844, the floor plan: wider than the screen: %s", v)
+	}
+}
+
+// TestBrowserTrackKeepsItsRoom: a track's marker stands for the room most
+// of its last 10 fixes that name a room name (a tie: the latest's), at
+// its latest fix there, not for its latest fix alone: a phone located
+// eight times in a-101 whose last fix strayed to a-103, or named no room,
+// or lay on the other floor, stays outlined in a-101, and moves to a-103
+// once most of its last ten fixes name it. The demo's GSM track with 178
+// of its 243 fixes in L2-N07 stayed outlined in L2-S06, where its last
+// fix fell; others were left "location uncertain", one on the wrong floor.
+func TestBrowserTrackKeepsItsRoom(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t, func(d *Deps) { d.PlaceMinProb = 0.2 })
+	fix := func(room string, prob float64, x float64, ago time.Duration) store.LocationRecord {
+		return store.LocationRecord{Site: "hmp1", Track: "t20", Class: event.ClassGSM, Link: event.LinkUplink, TimeNS: testNow.Add(-ago).UnixNano(), Floor: "g",
+			Room: room, RoomProb: prob, RoomProbs: map[string]float64{room: prob}, XM: x, YM: 2, SemiMajorM: 1, SemiMinorM: 1}
+	}
+	ev.ts.mu.Lock()
+	for i := range 8 { // newest first, as the stores return them
+		ev.ts.locs = append(ev.ts.locs, fix("a-101", 0.8, 1.5, time.Duration(3+i)*time.Minute))
+	}
+	ev.ts.locs = append([]store.LocationRecord{fix("a-103", 0.6, 7.5, 2*time.Minute)}, ev.ts.locs...)
+	ev.ts.mu.Unlock()
+	showFloorWith(t, ctx, srv.URL, "t20")
+	waitLiveFeed(t, ev)
+	const state = `(() => { const e = document.querySelector('#emitters g[data-track="t20"]');
+		return [...document.querySelectorAll('polygon.room.located')].map((p) => p.dataset.room).join(' ') + ' | ' + (e ? e.dataset.room + ' | ' + e.querySelector('title').textContent : 'not drawn'); })()`
+	check := func(what, rooms, title string) {
+		t.Helper()
+		got := evalString(t, ctx, state)
+		if parts := strings.SplitN(got, " | ", 3); len(parts) != 3 || parts[0] != rooms || !strings.Contains(parts[2], title) {
+			t.Errorf("%s: outlined | t20's room | its tooltip: %q; want %q outlined and a tooltip saying %q", what, got, rooms, title)
+		}
+	}
+	shot(t, ctx, "track-keeps-room")
+	// t1 is in a-102
+	check("8 fixes in a-101, the latest in a-103", "a-101 a-102", "in a-101 (80%), named by 8 of its last 9 fixes that name a room, 2026-11-24 10:27:00 UTC; last heard 2026-11-24 10:28:00 UTC (2 min ago)")
+	publish := func(what string, l store.LocationRecord) {
+		t.Helper()
+		ev.deps.Hub.PublishLocation(l)
+		within(t, ctx, 5*time.Second, what, chromedp.Poll[chromedp.Void](`Number(document.querySelector('#emitters g[data-track="t20"]')?.dataset.time) === `+strconv.FormatInt(l.TimeNS, 10)))
+	}
+	vague := fix("a-103", 0.1, 7.5, 90*time.Second) // below 0.2: counted in no room
+	publish("a fix naming no room", vague)
+	check("then a fix naming no room", "a-101 a-102", "in a-101 (80%), named by 8 of its last 9")
+	up := fix("l1-01", 0.9, 7.5, 80*time.Second)
+	up.Floor = "1"
+	publish("a fix on another floor", up)
+	check("then a fix on another floor", "a-101 a-102", "in a-101 (80%), named by 8 of its last 10")
+	for i := range 6 {
+		publish("a fix in a-103", fix("a-103", 0.6, 7.5, time.Duration(70-10*i)*time.Second))
+	}
+	// its last ten: 2 in a-101, 7 in a-103, 1 on the other floor
+	check("then six more in a-103", "a-102 a-103", "in a-103 (60%), named by 7 of its last 10")
+}
+
+// showFloorWith logs in as the viewer and shows the floor plan, with
+// track's marker drawn.
+func showFloorWith(t *testing.T, ctx context.Context, url, track string) {
+	t.Helper()
+	browserLogin(t, ctx, url, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "floor plan with "+track,
+		chromedp.Navigate(url+"/#heatmap"),
+		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)),
+		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="`+track+`"]`)))
+}
+
+// waitLiveFeed waits until the page has subscribed to the dashboard's
+// live feed (the Hub): what is published before is not sent to it.
+func waitLiveFeed(t *testing.T, ev *env) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ev.deps.Hub.Clients() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the page never subscribed to the live feed")
+		}
 	}
 }

@@ -28,11 +28,7 @@ func TestBrowserVagueFixNotOutlined(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/#heatmap"),
 		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)),
 	)
-	for deadline := time.Now().Add(5 * time.Second); ev.deps.Hub.Clients() == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the page never subscribed to the live feed")
-		}
-	}
+	waitLiveFeed(t, ev)
 	fix := func(track, room string, prob float64, x float64) store.LocationRecord {
 		return store.LocationRecord{Site: "hmp1", Track: track, Class: event.ClassRCFHSS, TimeNS: testNow.Add(time.Minute).UnixNano(), Floor: "g",
 			Room: room, RoomProb: prob, RoomProbs: map[string]float64{room: prob}, XM: x, YM: 2, SemiMajorM: 20, SemiMinorM: 10}

@@ -263,7 +263,8 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("a-102 fill %q, legend %q (%v, %v): want #fde725 and steps 1+ 3+ 5+", fill.Value, legend, err, lerr)
 	}
 	// t1 is drawn at its latest fix (x 4.5 m), not its earlier one in b-101
-	// (x 1.5 m), which the store returns after it
+	// (x 1.5 m), which the store returns after it: one fix names each room,
+	// and a tie goes to the latest (TestBrowserTrackKeepsItsRoom)
 	cx, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#emitters g[data-track="t1"] ellipse`), "cx"))
 	if err != nil || cx.Value != "4.5" {
 		t.Errorf("t1's ellipse at x %q (%v), want 4.5 (its latest fix)", cx.Value, err)

@@ -124,11 +124,7 @@ func TestTUIKeyboardOpensAlert(t *testing.T) {
 func TestTUIBannerDismissByKeyboard(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
 	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
-	for deadline := time.Now().Add(5 * time.Second); ev.deps.Hub.Clients() == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("browser never subscribed to the live feed")
-		}
-	}
+	waitLiveFeed(t, ev)
 	live := event.Alert{Schema: 1, ID: "live-1", Site: "hmp1", Rule: "drone_drop", Severity: event.SeverityCritical, State: event.AlertFiring,
 		Summary: "DJI DroneID over yard", Room: "yard", Zone: "yard", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
 	ev.al.UpsertAlert(t.Context(), live)
@@ -156,11 +152,7 @@ func TestTUIBannerDismissByKeyboard(t *testing.T) {
 func TestTUILiveRegions(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
 	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
-	for deadline := time.Now().Add(5 * time.Second); ev.deps.Hub.Clients() == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("browser never subscribed to the live feed")
-		}
-	}
+	waitLiveFeed(t, ev)
 	const inLive = `((n) => !!(n && n.closest('[aria-live]:not([aria-live="off"]), [role=status], [role=alert], [role=log]')))`
 	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](inLive+`(document.getElementById('live'))`)); err != nil || !ok {
 		t.Errorf("the feed's state (#live: 'live', 'LIVE UPDATES STOPPED') is in no live region: a screen reader never hears that alerts stopped coming (%v)", err)

@@ -39,14 +39,16 @@
 // downlink, drones; store.HeatTargets), in steps scaled to the floor's
 // busiest room (1+, max^½, max^0.8), so hot rooms stand out in a quiet hour
 // and a busy week alike; the colours follow new detections while the page
-// is open. Each track is drawn once, at its latest fix (a dot and the
-// outline of its 95% ellipse), moved live as fusion publishes fixes
-// (rfw/v1/{site}/location, through the Hub); a track whose latest fix is
-// on another floor, or 30 minutes older than the newest fix, leaves this
-// one. A target's room is outlined, unless its fix gives that room less
-// than Deps.PlaceMinProb (fusion's PlaceMinProb, sent in GET /site), below
-// which the heatmap does not count it either: such a track is drawn with a
-// dashed ellipse and "location uncertain", naming no room.
+// is open. Each track is drawn once, in the room named by most of its
+// last 10 fixes that name a room (a tie: the one named last), at its
+// latest fix there (a dot and the outline of its 95% ellipse), moved live
+// as fusion publishes fixes (rfw/v1/{site}/location, through the Hub); a track whose room is
+// on another floor, or whose latest fix is 30 minutes older than the
+// newest fix, leaves this one. A target's room is outlined. A fix names
+// no room when it gives its most likely room less than Deps.PlaceMinProb
+// (fusion's PlaceMinProb, sent in GET /site), below which the heatmap
+// does not count it either: a track none of whose fixes names one is
+// drawn at its latest with a dashed ellipse and "location uncertain".
 //
 // Times are shown in the site's zone (Deps.Location, named to the page in
 // GET /me), as the CSV exports give them, whatever the browser's zone.

@@ -511,6 +511,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
+	if err := demoAccountsOnClock(ctx, db.DB(), start); err != nil {
+		return err
+	}
 	snippets := filepath.Join(dir, "snippets")
 	// Replay offers the evidence snippets, and what --record keeps; without
 	// it, uploads go to a folder of the demo's own.
@@ -991,8 +994,9 @@ func demoLoginNote(password string, created bool) string {
 // demoNewAdminPassword gives the state folder's admin a new password
 // (--new-admin-password) on the demo's clock, audited as `rfwarden users
 // reset-password` audits it, and returns it. `rfwarden users` would stamp
-// the reset with the wall clock, and the demo continues after the newest
-// time its folder holds (demoStoredUntil): months ahead of the scenario.
+// the reset and its audit row with the wall clock, months from the
+// scenario's times (demoAccountsOnClock moves such a reset to before the
+// demo's start).
 func demoNewAdminPassword(ctx context.Context, users *dashboard.Users, db *store.SQLite, now time.Time) (string, error) {
 	pw, err := users.ResetPassword(ctx, "admin")
 	if err != nil {
@@ -1453,11 +1457,16 @@ func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
 	return nil
 }
 
-// demoStoredTimes are the columns of a demo's database that hold times,
-// by table: fusion's data and alerts, the audit log, and the dashboard's
-// accounts and sessions (`rfwarden users` stamps an account with the wall
-// clock, and a session issued before the account's revoked_ns is refused,
-// so the demo's clock must start after it).
+// demoStoredTimes are the columns of a demo's database that hold times
+// of what its services write on the simulated clock, by table: fusion's
+// data and alerts, incidents, maintenance and search outcomes. Not the
+// audit log nor the dashboard's accounts and sessions: `rfwarden users`,
+// `rfwarden restore` and `rfwarden erase` stamp theirs with the wall
+// clock, and a folder restored (or touched by `rfwarden users`) months
+// after its data made the demo continue after the wall clock, its data
+// then deleted as older than history_days and its sensors' outboxes
+// refused as hours behind (demoAccountsOnClock keeps a wall-clock
+// revocation from refusing the demo's logins).
 var demoStoredTimes = []struct{ table, columns string }{
 	{"detection", "time_ns"},
 	{"location", "time_ns"},
@@ -1465,14 +1474,43 @@ var demoStoredTimes = []struct{ table, columns string }{
 	{"spectrum", "time_ns"},
 	{"alert", "updated_ns, ack_ns"},
 	{"incident", "updated_ns"},
-	{"audit", "time_ns"},
 	{"sensor_maintenance", "from_ns"},
 	{"phone_repeat", "at_ns"},
 	{"ack_held", "ack_ns"},
 	{"intake_journal", "received_ns"},
-	{"dashboard_users", "created_ns, disabled_ns, revoked_ns"},
-	{"dashboard_sessions", "issued_ns"},
 	{"dashboard_search_outcomes", "time_ns"},
+}
+
+// demoWallTimes are the tables of a demo's database whose times are left
+// out of demoStoredTimes: console tools stamp their rows with the wall
+// clock (the audit rows of `rfwarden restore`, `users` and `erase`; the
+// accounts `rfwarden users` makes or resets; a plain dashboard's logins).
+var demoWallTimes = []string{"audit", "dashboard_users", "dashboard_sessions"}
+
+// demoAccountsOnClock lets the demo's logins through after an account's
+// revocation stamped with the wall clock (`rfwarden users reset-password`,
+// months after the demo's data): the demo's clock starts at start, before
+// it, and a session issued before revoked_ns is refused. The sessions that
+// revocation refused are deleted, and a revoked_ns at or after start is
+// moved to just before it.
+func demoAccountsOnClock(ctx context.Context, db *sql.DB, start time.Time) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("demo: accounts revoked after the clock's start: %w", err)
+	}
+	defer tx.Rollback()
+	before := start.UnixNano() - 1
+	if _, err := tx.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE issued_ns <=
+		(SELECT revoked_ns FROM dashboard_users AS u WHERE u.name = dashboard_sessions.user AND u.revoked_ns > ?)`, before); err != nil {
+		return fmt.Errorf("demo: delete the sessions revoked after the clock's start: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE dashboard_users SET revoked_ns = ? WHERE revoked_ns > ?`, before, before); err != nil {
+		return fmt.Errorf("demo: move the revocations after the clock's start before it: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("demo: accounts revoked after the clock's start: %w", err)
+	}
+	return nil
 }
 
 // demoStoredUntil returns the newest time stored in a demo's state

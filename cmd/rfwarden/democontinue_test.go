@@ -71,10 +71,9 @@ func TestDemoStart(t *testing.T) {
 }
 
 // TestDemoStoredUntil: the newest time a demo's database holds, whichever
-// table holds it: the data fusion writes, alerts, the audit log, and the
-// dashboard's accounts and sessions (`rfwarden users` stamps them with
-// the wall clock, and a session issued before an account's revoked_ns is
-// refused).
+// table of those its services write on the simulated clock holds it: the
+// data fusion writes and alerts (not the audit log nor the accounts, which
+// console tools stamp with the wall clock: TestDemoContinuesAfterData).
 func TestDemoStoredUntil(t *testing.T) {
 	ctx := context.Background()
 	base := time.Date(2026, 1, 15, 21, 4, 26, 0, time.UTC)
@@ -97,14 +96,6 @@ func TestDemoStoredUntil(t *testing.T) {
 		{"alert", func(t *testing.T, db *store.SQLite, at time.Time) {
 			demoCheck(t, db.UpsertAlert(ctx, event.Alert{ID: "a-" + at.String(), Site: "hmp-demo", Rule: "r", Severity: event.SeverityWarning,
 				State: event.AlertResolved, ActiveNS: base.UnixNano(), UpdatedNS: at.UnixNano()}))
-		}},
-		{"audit", func(t *testing.T, db *store.SQLite, at time.Time) {
-			demoCheck(t, db.Audit(ctx, store.AuditEntry{TimeNS: at.UnixNano(), User: "u", Action: "x", Object: "y"}))
-		}},
-		{"account", func(t *testing.T, db *store.SQLite, at time.Time) {
-			users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{Now: func() time.Time { return at }})
-			demoCheck(t, err)
-			demoCheck(t, users.Create(ctx, "officer-"+at.Format("150405.000"), "a long enough password", dashboard.RoleOfficer))
 		}},
 	}
 	// The demo's clock when it last stopped, which may be after anything
@@ -133,20 +124,6 @@ func TestDemoStoredUntil(t *testing.T) {
 			}
 		}
 	})
-	// A folder from before the accounts' disabled_ns and revoked_ns
-	// columns (2026-12-03): the dashboard adds them when it opens the
-	// table, after the demo has looked for the newest time.
-	t.Run("older schema", func(t *testing.T) {
-		db := openDemoTestStore(t)
-		_, err := db.DB().ExecContext(ctx, `CREATE TABLE dashboard_users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL, created_ns INTEGER NOT NULL)`)
-		demoCheck(t, err)
-		_, err = db.DB().ExecContext(ctx, `INSERT INTO dashboard_users VALUES ('admin', 'x', 'admin', ?)`, latest.UnixNano())
-		demoCheck(t, err)
-		got, err := demoStoredUntil(ctx, db.DB(), t.TempDir())
-		if err != nil || !got.Equal(latest) {
-			t.Fatalf("got %v, %v; want %v (the account's created_ns, its missing columns passed over)", got, err, latest)
-		}
-	})
 	t.Run("nothing stored", func(t *testing.T) {
 		db := openDemoTestStore(t)
 		got, err := demoStoredUntil(ctx, db.DB(), t.TempDir())
@@ -166,6 +143,63 @@ func TestDemoStoredUntil(t *testing.T) {
 				t.Fatalf("got %v, %v; want %v (the %s)", got, err, latest, tt.name)
 			}
 		})
+	}
+}
+
+// TestDemoContinuesAfterData: a folder restored, or whose accounts
+// `rfwarden users` changed, months after its data continues after its
+// data, not after the wall-clock times of the audit rows and accounts
+// those console tools wrote; it jumped ~11 months (history_days then
+// deleted every restored detection, fusion refused the sensors' outboxes
+// as hours behind, and an alert left open logged escalations=93885). An
+// account's password reset on the wall clock still refuses the sessions
+// issued before it, and does not refuse the demo's logins.
+func TestDemoContinuesAfterData(t *testing.T) {
+	ctx := context.Background()
+	data := time.Date(2026, 1, 15, 21, 4, 26, 0, time.UTC)
+	wall := time.Date(2026, 12, 7, 20, 0, 0, 0, time.UTC)
+	db := openDemoTestStore(t)
+	d := event.Detection{Schema: event.SchemaVersion, ID: "d1", Site: "hmp-demo", Sensor: "s1", TimeNS: data.UnixNano(),
+		CenterHz: 1750e6, BandwidthHz: 1e6, PowerDBm: -60, Class: event.ClassLTE, Link: event.LinkUplink}
+	demoCheck(t, db.WriteDetections(ctx, []store.DetectionRecord{{Detection: d}}))
+	demoCheck(t, db.WriteLocations(ctx, []store.LocationRecord{{Site: "hmp-demo", Track: "t1", TimeNS: data.UnixNano()}}))
+	// a login of the demo's run, on its clock
+	now := data.Add(-time.Hour)
+	users, err := dashboard.NewUsers(ctx, db.DB(), demoUsersOptions(func() time.Time { return now }, 1))
+	demoCheck(t, err)
+	demoCheck(t, users.Create(ctx, "officer", "a long enough password", dashboard.RoleOfficer))
+	old, err := users.Login(ctx, "127.0.0.1", "officer", "a long enough password")
+	demoCheck(t, err)
+	// the console tools, months later on the wall clock
+	now = wall
+	demoCheck(t, db.Audit(ctx, store.AuditEntry{TimeNS: wall.UnixNano(), User: "root", Action: "db.restore", Object: "db/rfwarden.db"}))
+	demoCheck(t, users.Create(ctx, "admin2", "another long password", dashboard.RoleAdmin))
+	pw, err := users.ResetPassword(ctx, "officer")
+	demoCheck(t, err)
+	demoCheck(t, db.Audit(ctx, store.AuditEntry{TimeNS: wall.UnixNano(), User: "root", Action: "user.password.reset", Object: "user/officer"}))
+
+	stored, err := demoStoredUntil(ctx, db.DB(), t.TempDir())
+	if err != nil || !stored.Equal(data) {
+		t.Fatalf("stored until %v, %v; want the data's %v, not the console tools' wall clock %v", stored, err, data, wall)
+	}
+	start, err := demoStart(demoOptions{}, sim.StandardWing(1), stored)
+	demoCheck(t, err)
+	demoCheck(t, demoAccountsOnClock(ctx, db.DB(), start))
+	now = start.Add(time.Minute)
+	demoUsers, err := dashboard.NewUsers(ctx, db.DB(), demoUsersOptions(func() time.Time { return now }, 1))
+	demoCheck(t, err)
+	s, err := demoUsers.Login(ctx, "127.0.0.1", "officer", pw)
+	if err != nil {
+		t.Fatalf("login on the demo's clock after a wall-clock reset: %v", err)
+	}
+	// a fresh Users reads the sessions from the database, as after a restart
+	check, err := dashboard.NewUsers(ctx, db.DB(), demoUsersOptions(func() time.Time { return now }, 1))
+	demoCheck(t, err)
+	if _, open := check.Session(s.Token); !open {
+		t.Errorf("the session issued on the demo's clock at %v is refused: the wall-clock reset still revokes it", now)
+	}
+	if _, open := check.Session(old.Token); open {
+		t.Errorf("the session issued before the reset is open again")
 	}
 }
 
@@ -227,7 +261,7 @@ func TestDemoRerunSameDir(t *testing.T) {
 
 	// The first password was printed once: the second run gives a new
 	// one on the demo's clock (`rfwarden users reset-password` would stamp
-	// the wall clock, and the next run would continue months ahead).
+	// the wall clock, months from the scenario's times).
 	o.newAdmin = true
 	second, out, err := run(o)
 	o.newAdmin = false

@@ -22,7 +22,7 @@
       return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second + (p.timeZoneName ? ' ' + p.timeZoneName : '');
     } };
   }
-  const st = { zone: { fmt: isoFormat({ timeZoneName: 'short' }), shiftMS: 0, suffix: '' }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
+  const st = { zone: { fmt: isoFormat({ timeZoneName: 'short' }), shiftMS: 0, suffix: '' }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false, tracks: new Map() };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -1115,6 +1115,7 @@
       const age = now - Number(e.dataset.time);
       if (age > ttl) { e.remove(); gone = true; } else showAge(e, age, ttl);
     }
+    for (const [id, t] of st.tracks) if (now - t.latest.time_ns > ttl) st.tracks.delete(id);
     spaceAges(svg);
     if (gone && mark) markLocated(svg);
   }
@@ -1143,10 +1144,11 @@
     labels.forEach((t, i) => { if (kept.some((k) => cross(boxes[i], k))) t.setAttribute('display', 'none'); else kept.push(boxes[i]); });
   }
   // drawTracks draws the tracks of a /locations answer (its fixes newest
-  // first from the store), each at its latest fix. Given before (a
-  // st.fixSeq), it first takes off the drawn tracks the answer lacks that
-  // no fix updated after before. An answer a bound cut (truncated: too
-  // many fixes or tracks in the window) is said so under the floor plan.
+  // first from the store), each where its counted fixes put it
+  // (shownFix). Given before (a st.fixSeq), it first takes off the drawn
+  // tracks the answer lacks that no fix updated after before. An answer a
+  // bound cut (truncated: too many fixes or tracks in the window) is said
+  // so under the floor plan.
   function drawTracks(ans, before) {
     const svg = $('floor').querySelector('svg');
     if (!svg) return;
@@ -1154,12 +1156,14 @@
     cut.classList.toggle('hidden', !ans.truncated);
     cut.textContent = ans.truncated ? 'Too many fixes in the last ' + trackMinutes() + ' min to draw them all: only the tracks heard after ' +
       fmtT(ans.complete_from_ns) + ' are drawn (at most ' + ans.max_tracks + ' tracks).' : '';
-    const latest = new Map();
-    for (const l of ans.fixes) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
+    const tracks = new Map();
+    for (const l of ans.fixes) tracks.set(l.track, noteFix(l));
     if (before !== undefined) {
-      for (const e of svg.querySelectorAll('#emitters g[data-track]')) if (!latest.has(e.dataset.track) && Number(e.dataset.seq) <= before) e.remove();
+      for (const e of svg.querySelectorAll('#emitters g[data-track]')) {
+        if (!tracks.has(e.dataset.track) && Number(e.dataset.seq) <= before) { e.remove(); st.tracks.delete(e.dataset.track); }
+      }
     }
-    for (const l of latest.values()) onLocation(l, false);
+    for (const t of tracks.values()) drawTrack(t, false);
     ageTracks(false);
     markLocated(svg);
   }
@@ -1173,17 +1177,16 @@
     return true;
   }
 
-  // onLocation draws (or moves) a track's marker at fix l: a dot and its 95%
-  // ellipse. A fix older than the one drawn is ignored; a fix on another
-  // floor, or of an authorised device, takes the track off this floor. Rooms
-  // holding a drawn track are outlined ("located"), unless mark is false (the
-  // caller marks them once after many fixes). A fix whose most likely room
-  // has less than the site's place_min_prob (fusion's PlaceMinProb, below
-  // which the heatmap does not count it either), or ties with more rooms
-  // than place_max_tie (placed), is drawn as "location uncertain": no room
-  // outlined or named, for the room that won a near tie of many (a drone's
-  // controller outside the wall, 4% on each of twenty rooms) is no more
-  // where the target is than the others.
+  // onLocation records fix l in its track's history (noteFix) and draws
+  // (or moves) the track's marker (drawTrack): a dot and its 95% ellipse.
+  // A fix whose most likely room has less than the site's place_min_prob
+  // (fusion's PlaceMinProb, below which the heatmap does not count it
+  // either), or ties with more rooms than place_max_tie (placed), names no
+  // room: it is not counted, for the room that won a near tie of many (a
+  // drone's controller outside the wall, 4% on each of twenty rooms) is no
+  // more where the target is than the others. A track none of whose fixes
+  // is counted is drawn at its latest as "location uncertain": no room
+  // outlined or named.
   // placed is fusion's rule (store.Places) for a fix l: its most likely
   // room at least place_min_prob likely (a negative one places every fix)
   // and tied with no more than place_max_tie rooms (four cells at 20%
@@ -1197,14 +1200,55 @@
     return !(st.site.place_max_tie > 0) || ties <= st.site.place_max_tie;
   }
 
+  // A track's marker stands for the room most of its last countLast
+  // counted fixes (those naming a room: placed) name, not for its latest
+  // fix alone: a phone that lay still in a cell for 20 minutes and whose
+  // last fix strayed to the next cell, or named no room, outlined the
+  // next cell or none (TestBrowserTrackKeepsItsRoom).
+  const countLast = 10;
+  // noteFix records fix l in its track's history (st.tracks): its latest
+  // fix and, oldest first, its last countLast counted fixes heard within
+  // the track window before the latest; a fix already recorded (the same
+  // time, from the live feed and a reading of /locations) counts once.
+  function noteFix(l) {
+    let t = st.tracks.get(l.track);
+    if (!t) st.tracks.set(l.track, t = { latest: l, counted: [] });
+    if (l.time_ns > t.latest.time_ns) t.latest = l;
+    if (placed(l) && !t.counted.some((c) => c.time_ns === l.time_ns)) t.counted.push(l);
+    const from = t.latest.time_ns - trackMinutes() * 60e9;
+    t.counted = t.counted.filter((c) => c.time_ns >= from).sort((a, b) => a.time_ns - b.time_ns).slice(-countLast);
+    return t;
+  }
+  // shownFix is the fix track t's marker is drawn at, and how many of its
+  // counted fixes name that fix's room: of the rooms its counted fixes
+  // name, the one most of them name (a tie: the one named latest), at
+  // its latest fix there; with none counted, its latest fix (n 0).
+  function shownFix(t) {
+    const by = new Map();
+    for (const c of t.counted) by.set(c.room, { fix: c, n: (by.get(c.room)?.n || 0) + 1 }); // oldest first: fix is the room's latest
+    let best = { fix: t.latest, n: 0 };
+    for (const v of by.values()) if (v.n > best.n || (v.n === best.n && v.fix.time_ns > best.fix.time_ns)) best = v;
+    return best;
+  }
+
   function onLocation(l, mark = true) {
+    if ($('floor').querySelector('svg')) drawTrack(noteFix(l), mark);
+  }
+  // drawTrack draws (or moves) track t's marker at its shownFix. A track
+  // whose shown fix is on another floor, or whose latest fix is of an
+  // authorised device (or not a target, when only targets are shown), is
+  // taken off this floor. Rooms holding a drawn track are outlined
+  // ("located"), unless mark is false (the caller marks them once after
+  // many fixes). The marker's age and its going after the track window
+  // are its latest fix's.
+  function drawTrack(t, mark) {
     const svg = $('floor').querySelector('svg');
     if (!svg) return;
     const g = svg.querySelector('#emitters'), yf = parseFloat(svg.dataset.yflip);
     const ns = 'http://www.w3.org/2000/svg';
-    let e = g.querySelector('[data-track="' + CSS.escape(l.track) + '"]');
-    if (e && Number(e.dataset.time) > l.time_ns) return;
-    if (svg.dataset.floor !== l.floor || l.authorised || (!l.target && $('h-show').value === 'targets')) {
+    const last = t.latest, { fix: l, n } = shownFix(t);
+    let e = g.querySelector('[data-track="' + CSS.escape(last.track) + '"]');
+    if (svg.dataset.floor !== l.floor || last.authorised || (!last.target && $('h-show').value === 'targets')) {
       if (e) { e.remove(); if (mark) markLocated(svg); }
       return;
     }
@@ -1215,27 +1259,29 @@
       g.append(e);
     }
     e.dataset.seq = st.fixSeq = (st.fixSeq || 0) + 1;
-    const vague = !placed(l);
-    e.dataset.time = l.time_ns; e.dataset.room = vague ? '' : l.room; e.dataset.target = l.target ? '1' : '0';
+    const vague = n === 0;
+    e.dataset.time = last.time_ns; e.dataset.room = vague ? '' : l.room; e.dataset.target = last.target ? '1' : '0';
     e.classList.toggle('vague', vague);
     const [ell, dot, , age] = e.children, y = yf - l.y_m;
     // the dot keeps a readable size whatever the drawing's scale
     const vb = svg.viewBox.baseVal, r = Math.max(0.3, Math.max(vb.width, vb.height) / 150);
     // an emitter fusion does not alert on (a downlink, Wi-Fi, unnamed
     // energy) is drawn muted, when all unauthorised ones are shown
-    const other = l.target ? '' : ' other';
+    const other = last.target ? '' : ' other';
     ell.setAttribute('class', 'emitter' + other); ell.setAttribute('cx', l.x_m); ell.setAttribute('cy', y);
     ell.setAttribute('rx', Math.max(l.semi_major_m, 0.2)); ell.setAttribute('ry', Math.max(l.semi_minor_m, 0.2));
     ell.setAttribute('stroke-width', r / 3);
     ell.setAttribute('transform', 'rotate(' + (-l.angle_rad * 180 / Math.PI) + ' ' + l.x_m + ' ' + y + ')');
     dot.setAttribute('class', 'emitter-dot' + other); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', r);
-    e.dataset.title = l.class + (l.link && l.link !== 'unknown' ? ' ' + l.link : '') + ' ' + l.track +
-      (vague ? ': location uncertain (no room reaches ' + (st.site.place_min_prob * 100).toFixed(0) + '%)' : ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%)') + ', ' + fmtT(l.time_ns);
+    e.dataset.title = last.class + (last.link && last.link !== 'unknown' ? ' ' + last.link : '') + ' ' + last.track +
+      (vague ? ': location uncertain (no room reaches ' + (st.site.place_min_prob * 100).toFixed(0) + '%)' : ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%)' +
+        (t.counted.length > 1 ? ', named by ' + n + ' of its last ' + t.counted.length + ' fixes that name a room' : '')) +
+      ', ' + fmtT(l.time_ns) + (l !== last ? '; last heard ' + fmtT(last.time_ns) : '');
     // its age beside the dot, readable over any room
     age.setAttribute('x', l.x_m + r * 1.6); age.setAttribute('y', y); age.setAttribute('font-size', r * 1.5);
     age.setAttribute('stroke-width', r / 2.5); age.setAttribute('dominant-baseline', 'middle');
-    st.newestFix = Math.max(st.newestFix || 0, l.time_ns);
-    if (mark) { ageTracks(false); markLocated(svg); } else showAge(e, serverNow() - l.time_ns, trackMinutes() * 60e9); // the caller ages them all
+    st.newestFix = Math.max(st.newestFix || 0, last.time_ns);
+    if (mark) { ageTracks(false); markLocated(svg); } else showAge(e, serverNow() - last.time_ns, trackMinutes() * 60e9); // the caller ages them all
   }
   function markLocated(svg) {
     if (!svg) return;
