@@ -200,8 +200,9 @@ type Locator struct {
 	floors map[string]int
 	elev   []float64
 	rooms  []string
-	// roomFloor is each room's floor index.
+	// roomFloor is each room's floor index, roomIdx each room's index by ID.
 	roomFloor []int
+	roomIdx   map[string]int
 	grid      []gridPoint // block by block
 	// rank[j] is grid point j's position in floor, x, y order (ties and
 	// sums go by it), slot[rank] its index in grid; byRank is the grid in
@@ -252,6 +253,7 @@ func New(s *site.Site, m Model) (*Locator, error) {
 		l.elev = append(l.elev, f.ElevationM)
 	}
 	roomIdx := map[string]int{}
+	l.roomIdx = roomIdx
 	for _, r := range s.Rooms {
 		fi, ok := l.floors[r.Floor]
 		if !ok {
@@ -583,7 +585,15 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 	res.Floor = l.site.Floors[g.floor].ID
 	if len(idx) >= MinSensors {
 		res.Pos = l.refine(best, idx, val, txLo, txHi)
-	} else {
+	}
+	// The position lies in the most likely room (or one tied with it): with
+	// fewer than three sensors, and when the maximum-likelihood point lies
+	// elsewhere, it is that room's posterior mean. Until 2026-12-07 the
+	// refined point stood wherever it fell: of the standard wing's
+	// handset fixes from three sensors or more (TestStandardWingFewSensors)
+	// 57% drew their dot in another room than the one they named, or in
+	// none.
+	if at, ok := l.site.RoomAt(res.Floor, res.Pos); len(idx) < MinSensors || !ok || probs[l.roomIdx[at.ID]] != topP {
 		res.Pos = l.roomMean(g.floor, probs, ll, kept, bestLL, g.p)
 	}
 	// Rooms that tie for the top probability (a weak fix from one sensor
