@@ -186,7 +186,8 @@ type Config struct {
 	// likely room (the heatmap's counts, the search list's recent activity)
 	// only when the fix gives that room at least this probability and no
 	// more than store.MaxPlacedTie rooms tie for most likely (store.Places,
-	// the alert engine's rule for naming a room); a vaguer fix stores them
+	// the alert engine's rule for naming a room) and, under 50%, that room
+	// is at least twice the next (store.Counts); a vaguer fix stores them
 	// with no room. Its location record keeps every room's
 	// probability, which is what alerts and the search list weigh. Default
 	// store.DefaultPlaceMinProb (0.1); negative places every fix. The
@@ -1069,13 +1070,15 @@ func (e *Engine) trackAuthorised(tr *track, g *group, ent registry.Entry, matche
 }
 
 // placement returns the room a fix's detections are stored in, and its
-// probability: room, the fix's most likely (prob), when the fix places
-// its emitter there (store.Places, over every room: the rule by which the
-// alert engine names a room), else none ("", 0). Until 2026-12-05 fusion
-// placed a fix whatever its ties, and with four cells at 20% the heatmap
-// counted one while its alert said "position unknown".
+// probability: room, the fix's most likely (prob), when the fix counts
+// there (store.Counts: store.Places, over every room, the rule by which
+// the alert engine names a room, and under 50% twice the next room),
+// else none ("", 0). Until 2026-12-05 fusion placed a fix whatever its
+// ties, and with four cells at 20% the heatmap counted one while its
+// alert said "position unknown"; until 2026-12-07 a fix at 11% against
+// 9% was counted in the 11% room.
 func placement(room string, prob float64, probs map[string]float64, minProb float64) (string, float64) {
-	if !store.Places(probs, prob, minProb, nil) {
+	if !store.Counts(probs, prob, minProb) {
 		return "", 0
 	}
 	return room, prob

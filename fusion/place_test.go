@@ -93,10 +93,12 @@ func TestVagueFixIsNotPlaced(t *testing.T) {
 }
 
 // TestPlacementTies: fusion stores a fix's detections in its room by the
-// alert engine's rule (store.Places): not when more than three rooms tie
-// for most likely (four cells at 20%: the alert says "position unknown",
-// and until 2026-12-05 the heatmap counted the first of them), nor under
-// PlaceMinProb; a negative PlaceMinProb places every fix.
+// alert engine's rule (store.Places) and a margin (store.Counts): not when
+// more than three rooms tie for most likely (four cells at 20%: the alert
+// says "position unknown", and until 2026-12-05 the heatmap counted the
+// first of them), nor under PlaceMinProb, nor under 50% when the room is
+// under twice the next (11% against 9%: until 2026-12-07 the heatmap
+// counted it); a negative PlaceMinProb places every fix.
 func TestPlacementTies(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -107,6 +109,10 @@ func TestPlacementTies(t *testing.T) {
 		{"four cells at 20%", map[string]float64{"B2-01": 0.2, "B2-02": 0.2, "B2-03": 0.2, "B2-04": 0.2, "B2-05": 0.2}, 0.1, ""},
 		{"three cells at 30%", map[string]float64{"B2-01": 0.3, "B2-02": 0.3, "B2-03": 0.3, "B2-04": 0.1}, 0.1, "B2-01"},
 		{"one cell at 9%", map[string]float64{"B2-01": 0.09, "B2-02": 0.08}, 0.1, ""},
+		{"11% against 9%", map[string]float64{"B2-01": 0.11, "B2-09": 0.09, "B2-02": 0.08}, 0.1, ""},
+		{"40% against 20%", map[string]float64{"B2-01": 0.4, "B2-09": 0.2, "B2-02": 0.2}, 0.1, "B2-01"},
+		{"50% against 45%", map[string]float64{"B2-01": 0.5, "B2-09": 0.45}, 0.1, "B2-01"},
+		{"negative, 11% against 9%", map[string]float64{"B2-01": 0.11, "B2-09": 0.09}, -1, "B2-01"},
 		{"negative, four at 20%", map[string]float64{"B2-01": 0.2, "B2-02": 0.2, "B2-03": 0.2, "B2-04": 0.2, "B2-05": 0.2}, -1, "B2-01"},
 	} {
 		room, p := placement("B2-01", tc.probs["B2-01"], tc.probs, tc.minProb)

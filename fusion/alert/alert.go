@@ -945,9 +945,10 @@ func (e *Engine) AnnounceSettling(ctx context.Context, now time.Time) error {
 
 // locates reports whether a fix whose room probabilities are probs, its
 // most likely room of kinds topP likely, says which room of kinds its
-// emitter is in, so that its alert may name one: store.Places, fusion's
-// rule for storing a fix's detections in its room, over the rooms of
-// kinds. That room is at least placeMinProb likely (below, fusion stores
+// emitter is in, so that its alert may name one: store.Places, which
+// fusion's rule for storing a fix's detections in its room (store.Counts,
+// which also asks a room under 50% for twice the next) applies too, over
+// the rooms of kinds. That room is at least placeMinProb likely (below, fusion stores
 // the fix's detections in no room: thirty rooms at 3% say nothing of
 // which), and it ties with no more rooms than the summary names besides
 // it (store.MaxPlacedTie, 1+MaxRunnersUp; five cells at 20% each cannot

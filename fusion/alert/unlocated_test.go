@@ -320,10 +320,11 @@ func TestZoneStatusUnlocatedAlert(t *testing.T) {
 	}
 }
 
-// TestPlacementAgreesWithStore: an alert names a room exactly when
-// fusion stores the fix's detections in it (store.Places): the ties it
-// allows are the rooms the summary names, and a negative floor names a
-// room of every fix, as fusion then places every fix.
+// TestPlacementAgreesWithStore: an alert names a room by store.Places, the
+// rule fusion's store.Counts applies before it stores a fix's detections
+// in that room: the ties it allows are the rooms the summary names, and a
+// negative floor names a room of every fix, as fusion then places every
+// fix.
 func TestPlacementAgreesWithStore(t *testing.T) {
 	if store.MaxPlacedTie != 1+MaxRunnersUp {
 		t.Errorf("store.MaxPlacedTie %d, want the alert's room and its MaxRunnersUp (%d)", store.MaxPlacedTie, MaxRunnersUp)

@@ -200,7 +200,10 @@ type Locator struct {
 	floors map[string]int
 	elev   []float64
 	rooms  []string
-	grid   []gridPoint // block by block
+	// roomFloor is each room's floor index, roomIdx each room's index by ID.
+	roomFloor []int
+	roomIdx   map[string]int
+	grid      []gridPoint // block by block
 	// rank[j] is grid point j's position in floor, x, y order (ties and
 	// sums go by it), slot[rank] its index in grid; byRank is the grid in
 	// that order.
@@ -250,9 +253,15 @@ func New(s *site.Site, m Model) (*Locator, error) {
 		l.elev = append(l.elev, f.ElevationM)
 	}
 	roomIdx := map[string]int{}
+	l.roomIdx = roomIdx
 	for _, r := range s.Rooms {
+		fi, ok := l.floors[r.Floor]
+		if !ok {
+			return nil, fmt.Errorf("locate: room %q on unknown floor %q", r.ID, r.Floor)
+		}
 		roomIdx[r.ID] = len(l.rooms)
 		l.rooms = append(l.rooms, r.ID)
+		l.roomFloor = append(l.roomFloor, fi)
 	}
 	// One grid per floor over the bounding box of its rooms; each point
 	// belongs to the room RoomAt gives (first listed wins). Points are
@@ -549,11 +558,18 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 		}
 		return res.Rooms[a].Room < res.Rooms[b].Room
 	})
-	// The floor is the one with the most posterior mass (so it agrees with
-	// the room probabilities), the position the best grid point on it.
-	bestFloor := l.grid[best].floor
-	for fi, m := range mom {
-		if m.w > mom[bestFloor].w {
+	// The floor is the most likely room's, the position the best grid
+	// point on it, so floor, position and Rooms[0] agree. Of rooms that tie
+	// for most likely on different floors, the floor with the most
+	// posterior mass wins (the room holding the position then goes first,
+	// below). Until 2026-12-07 the floor was always the one with the most
+	// mass, over all its rooms: on the standard wing the yard, perimeter
+	// and outside lie on L1, and a cell on L1 with them (47% + 6%)
+	// outweighed the top room, a cell on L2 (47%), so the fix said L1,
+	// drew its dot in an L1 room and named the L2 cell.
+	bestFloor, topP := -1, slices.Max(probs)
+	for i, p := range probs {
+		if fi := l.roomFloor[i]; p == topP && (bestFloor < 0 || mom[fi].w > mom[bestFloor].w) {
 			bestFloor = fi
 		}
 	}
@@ -569,7 +585,15 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 	res.Floor = l.site.Floors[g.floor].ID
 	if len(idx) >= MinSensors {
 		res.Pos = l.refine(best, idx, val, txLo, txHi)
-	} else {
+	}
+	// The position lies in the most likely room (or one tied with it): with
+	// fewer than three sensors, and when the maximum-likelihood point lies
+	// elsewhere, it is that room's posterior mean. Until 2026-12-07 the
+	// refined point stood wherever it fell: of the standard wing's
+	// handset fixes from three sensors or more (TestStandardWingFewSensors)
+	// 57% drew their dot in another room than the one they named, or in
+	// none.
+	if at, ok := l.site.RoomAt(res.Floor, res.Pos); len(idx) < MinSensors || !ok || probs[l.roomIdx[at.ID]] != topP {
 		res.Pos = l.roomMean(g.floor, probs, ll, kept, bestLL, g.p)
 	}
 	// Rooms that tie for the top probability (a weak fix from one sensor

@@ -28,11 +28,22 @@ type scanHandset struct {
 }
 
 // scanScore is top-1 and top-2 room over the located emissions.
-type scanScore struct{ n, top1, top2 int }
+// scanScore counts located emissions (n), those whose most likely room
+// is the handset's (top1) or one of the two most likely (top2), and those
+// the heatmap counts (by their lead detection's room, store.Counts) in the
+// handset's room (placedTrue) or in another (placedWrong); the rest it
+// counts in no room.
+type scanScore struct{ n, top1, top2, placedTrue, placedWrong int }
 
 func (s scanScore) String() string {
 	f := func(k int) float64 { return 100 * float64(k) / float64(max(s.n, 1)) }
-	return fmt.Sprintf("n=%5d top-1 %5.1f%% top-2 %5.1f%%", s.n, f(s.top1), f(s.top2))
+	return fmt.Sprintf("n=%5d top-1 %5.1f%% top-2 %5.1f%% counted in true/wrong/no room %.1f/%.1f/%.1f%%", s.n, f(s.top1), f(s.top2),
+		f(s.placedTrue), f(s.placedWrong), f(s.n-s.placedTrue-s.placedWrong))
+}
+
+// plus returns the sum of s and o.
+func (s scanScore) plus(o scanScore) scanScore {
+	return scanScore{s.n + o.n, s.top1 + o.top1, s.top2 + o.top2, s.placedTrue + o.placedTrue, s.placedWrong + o.placedWrong}
 }
 
 // TestScanningSensors measures the fusion engine (association, tracking and
@@ -69,8 +80,7 @@ func TestScanningSensors(t *testing.T) {
 				a := runScanning(t, w, hs, seed, 0, tc.pairs)
 				b := runScanning(t, w, hs, seed, -1, tc.pairs)
 				t.Logf("seed %d: borrowing %v; without %v", seed, a, b)
-				on.n, on.top1, on.top2 = on.n+a.n, on.top1+a.top1, on.top2+a.top2
-				off.n, off.top1, off.top2 = off.n+b.n, off.top1+b.top1, off.top2+b.top2
+				on, off = on.plus(a), off.plus(b)
 			}
 			t.Logf("all: borrowing %v; without %v", on, off)
 			frac := func(k, n int) float64 { return float64(k) / float64(max(n, 1)) }
@@ -159,6 +169,16 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 		}
 		if l.Room == h.room || second(l.RoomProbs) == h.room {
 			sc.top2++
+		}
+	}
+	for _, d := range rec.Dets {
+		h, ok := byID[handsetOf(d.Track)]
+		switch {
+		case !ok || !d.Lead || d.Room == "":
+		case d.Room == h.room:
+			sc.placedTrue++
+		default:
+			sc.placedWrong++
 		}
 	}
 	return sc

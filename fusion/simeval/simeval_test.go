@@ -14,6 +14,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
 
@@ -33,6 +34,10 @@ type stats struct {
 	se, crb2                 float64
 	crbN                     int // located with a finite CRB
 	wrong                    map[string]int
+	// Placement (store.Counts with fusion's default PlaceMinProb): fixes
+	// whose detections are counted in the true room, counted in another,
+	// or counted in none.
+	placedTrue, placedWrong, unplaced int
 }
 
 func (s *stats) frac(k int) float64 { return float64(k) / float64(max(s.n, 1)) }
@@ -40,6 +45,14 @@ func (s *stats) frac(k int) float64 { return float64(k) / float64(max(s.n, 1)) }
 // add scores one localisation res of an emitter truly at (floor, p) in room.
 func (s *stats) add(l *locate.Locator, res locate.Result, floor string, p site.Point, room string) {
 	s.n++
+	switch top, p := res.Room(); {
+	case !store.Counts(res.RoomProbs(), p, store.DefaultPlaceMinProb):
+		s.unplaced++
+	case top == room:
+		s.placedTrue++
+	default:
+		s.placedWrong++
+	}
 	if len(res.Rooms) > 0 && res.Rooms[0].Room == room {
 		s.top1++
 	} else if len(res.Rooms) > 0 {
@@ -86,9 +99,10 @@ func (s *stats) line(name string) string {
 	if len(wrong) > 0 {
 		w = " wrong top-1: " + strings.Join(wrong, " ")
 	}
-	return fmt.Sprintf("%-12s n=%5d top-1 %5.1f%% top-2 %5.1f%% floor %5.1f%% RMSE %5.2f m in-95%% %5.1f%% CRB %s%s",
+	return fmt.Sprintf("%-12s n=%5d top-1 %5.1f%% top-2 %5.1f%% floor %5.1f%% RMSE %5.2f m in-95%% %5.1f%% CRB %s counted in true/wrong/no room %.1f/%.1f/%.1f%%%s",
 		name, s.n, 100*s.frac(s.top1), 100*s.frac(s.top2), 100*s.frac(s.sameFloor),
-		math.Sqrt(s.se/float64(max(s.sameFloor, 1))), 100*float64(s.inEllipse)/float64(max(s.sameFloor, 1)), crb, w)
+		math.Sqrt(s.se/float64(max(s.sameFloor, 1))), 100*float64(s.inEllipse)/float64(max(s.sameFloor, 1)), crb,
+		100*s.frac(s.placedTrue), 100*s.frac(s.placedWrong), 100*s.frac(s.unplaced), w)
 }
 
 // newLocator builds the locator for w with the simulator's own propagation

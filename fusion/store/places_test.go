@@ -28,3 +28,34 @@ func TestPlaces(t *testing.T) {
 		}
 	}
 }
+
+// TestCounts: fusion counts a fix in its most likely room when Places
+// holds and, under WeakPlaceProb, that room is at least PlaceMargin times
+// the next room not tied with it; a negative floor counts every fix.
+func TestCounts(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		probs map[string]float64
+		minP  float64
+		want  bool
+	}{
+		{"one room", map[string]float64{"B2-14": 0.8, "B2-13": 0.2}, 0.1, true},
+		{"under the floor", map[string]float64{"B2-14": 0.09, "B2-13": 0.01}, 0.1, false},
+		{"four tied at 20%", map[string]float64{"B2-01": 0.2, "B2-02": 0.2, "B2-03": 0.2, "B2-04": 0.2, "B2-05": 0.2}, 0.1, false},
+		{"weak, under twice the next (the demo's B20 phone)", map[string]float64{"L2-N05": 0.11, "L1-S03": 0.09, "L1-S04": 0.08}, 0.1, false},
+		{"weak, twice the next", map[string]float64{"B2-14": 0.4, "B2-13": 0.2, "B2-12": 0.2}, 0.1, true},
+		{"weak, just under twice the next", map[string]float64{"B2-14": 0.4, "B2-13": 0.21}, 0.1, false},
+		{"strong, no margin needed", map[string]float64{"B2-14": 0.5, "B2-13": 0.45}, 0.1, true},
+		{"three tied, the next far below", map[string]float64{"B2-01": 0.3, "B2-02": 0.3, "B2-03": 0.3, "B2-04": 0.1}, 0.1, true},
+		{"only room", map[string]float64{"B2-14": 0.3}, 0.1, true},
+		{"negative floor, weak and no margin", map[string]float64{"B2-14": 0.11, "B2-13": 0.1}, -1, true},
+	} {
+		top := 0.0
+		for _, p := range tc.probs {
+			top = max(top, p)
+		}
+		if got := Counts(tc.probs, top, tc.minP); got != tc.want {
+			t.Errorf("%s: Counts = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
