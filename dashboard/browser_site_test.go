@@ -19,7 +19,9 @@ import (
 // here 0.2, which the page learns from /site) is drawn without outlining
 // that room and its tooltip names no room: "location uncertain". A drone's
 // controller outside the wall, heard by one sensor at 4% on each of twenty
-// rooms, outlined a cell where nothing was. A fix at or above the threshold
+// rooms, outlined a cell where nothing was. Nor is a weak fix whose room is
+// not store.PlaceMargin times the next (30% against 20%), which fusion
+// does not count on the heatmap either. A fix at or above the threshold
 // still outlines its room.
 func TestBrowserVagueFixNotOutlined(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t, func(d *Deps) { d.PlaceMinProb = 0.2 })
@@ -41,7 +43,13 @@ func TestBrowserVagueFixNotOutlined(t *testing.T) {
 	tie := fix("trk-17", "a-103", 0.25, 7.5)
 	tie.RoomProbs = map[string]float64{"a-101": 0.25, "a-103": 0.25, "b-101": 0.25, "b-102": 0.25}
 	ev.deps.Hub.PublishLocation(tie)
+	// 30% against 20%: weak (under store.WeakPlaceProb) and not
+	// store.PlaceMargin times the next room: fusion counts it nowhere
+	weak := fix("trk-18", "a-101", 0.3, 7.5)
+	weak.RoomProbs = map[string]float64{"a-101": 0.3, "a-103": 0.2}
+	ev.deps.Hub.PublishLocation(weak)
 	within(t, ctx, 5*time.Second, "the fixes drawn",
+		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="trk-18"]`)),
 		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="trk-14"]`)),
 		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="trk-15"]`)),
 		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="trk-17"]`)),
@@ -53,7 +61,7 @@ func TestBrowserVagueFixNotOutlined(t *testing.T) {
 	if err != nil || strings.Join(located, " ") != "a-102 b-102" {
 		t.Errorf("rooms outlined %v (%v), want a-102 and b-102 (the vague fixes outline none)", located, err)
 	}
-	for _, tr := range []string{"trk-14", "trk-15", "trk-17"} {
+	for _, tr := range []string{"trk-14", "trk-15", "trk-17", "trk-18"} {
 		title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#emitters g[data-track="`+tr+`"] title').textContent`))
 		if err != nil || !strings.Contains(title, "location uncertain") || strings.Contains(title, "a-10") || strings.Contains(title, " in ") {
 			t.Errorf("%s's tooltip %q (%v): want \"location uncertain\" and no room named", tr, title, err)

@@ -1103,6 +1103,13 @@ type siteResp struct {
 	// names alerts' rooms by).
 	PlaceMaxTie       int     `json:"place_max_tie"`
 	PlaceTieTolerance float64 `json:"place_tie_tolerance"`
+	// PlaceWeakProb and PlaceMargin are store.WeakPlaceProb and
+	// store.PlaceMargin: a fix whose most likely room is under
+	// PlaceWeakProb is drawn as vague unless that room is PlaceMargin
+	// times as likely as the next not tied with it (store.Counts: the
+	// rule fusion counts the heatmap by).
+	PlaceWeakProb float64 `json:"place_weak_prob"`
+	PlaceMargin   float64 `json:"place_margin"`
 	// TrackMinutes is TrackWindow in minutes: the floor plan draws a track
 	// this long after its last fix.
 	TrackMinutes int `json:"track_minutes"`
@@ -1116,7 +1123,8 @@ func (s *server) getSite(c echo.Context) error {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
 	return c.JSON(http.StatusOK, siteResp{Site: s.d.Site, PlaceMinProb: s.d.PlaceMinProb, PlaceMaxTie: store.MaxPlacedTie,
-		PlaceTieTolerance: store.TieTolerance, TrackMinutes: int(TrackWindow / time.Minute)})
+		PlaceTieTolerance: store.TieTolerance, PlaceWeakProb: store.WeakPlaceProb, PlaceMargin: store.PlaceMargin,
+		TrackMinutes: int(TrackWindow / time.Minute)})
 }
 
 func (s *server) floorSVG(c echo.Context) error {

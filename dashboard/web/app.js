@@ -1187,17 +1187,23 @@
   // more where the target is than the others. A track none of whose fixes
   // is counted is drawn at its latest as "location uncertain": no room
   // outlined or named.
-  // placed is fusion's rule (store.Places) for a fix l: its most likely
-  // room at least place_min_prob likely (a negative one places every fix)
-  // and tied with no more than place_max_tie rooms (four cells at 20%
-  // each: fusion counts none on the heatmap and its alert names none).
+  // placed is fusion's rule for counting a fix l on the heatmap
+  // (store.Counts): its most likely room at least place_min_prob likely (a
+  // negative one places every fix), tied with no more than place_max_tie
+  // rooms (four cells at 20% each: fusion counts none on the heatmap and
+  // its alert names none), and, under place_weak_prob, at least
+  // place_margin times as likely as the next room not tied with it (11%
+  // against 9% is counted nowhere).
   function placed(l) {
     const min = st.site.place_min_prob;
     if (min < 0) return true;
     if (!(l.room_prob >= min)) return false;
     const near = l.room_prob - (st.site.place_tie_tolerance || 0) * l.room_prob;
-    const ties = Object.values(l.room_probs || {}).filter((p) => p >= near).length;
-    return !(st.site.place_max_tie > 0) || ties <= st.site.place_max_tie;
+    const probs = Object.values(l.room_probs || {});
+    if (st.site.place_max_tie > 0 && probs.filter((p) => p >= near).length > st.site.place_max_tie) return false;
+    if (!(l.room_prob < st.site.place_weak_prob)) return true;
+    const next = Math.max(0, ...probs.filter((p) => p < near));
+    return l.room_prob >= st.site.place_margin * next;
   }
 
   // A track's marker stands for the room most of its last countLast
