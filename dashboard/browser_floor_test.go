@@ -16,9 +16,11 @@ import (
 // TestBrowserAlertProbsSayWhen: an alert's detail says that its
 // summary's room probabilities are as at firing, and that its list of
 // room probabilities is now (as of the store's latest, at the end for a
-// resolved alert), each with its time; a drone's summary, which follows
-// its fixes, says it is as of the latest. Neither said which, and the two
-// numbers for one room read as a contradiction.
+// resolved alert), each with its time; a drone rule's alert's summary,
+// which follows its fixes, says it is as of the latest, whatever its
+// class (the server's rule_kind). Neither said which, and the two numbers
+// for one room read as a contradiction; until 2026-12-07 the page went by
+// four drone classes, and a drone rule's Wi-Fi video alert said "at firing".
 func TestBrowserAlertProbsSayWhen(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
 	a := ev.al.alerts["al1"]
@@ -30,6 +32,13 @@ func TestBrowserAlertProbsSayWhen(t *testing.T) {
 	d := a
 	d.ID, d.Class, d.Summary = "dr1", event.ClassDroneID, "DJI DroneID telemetry (2440 MHz) near yard yard, 39%"
 	ev.al.alerts["dr1"] = d
+	w := d
+	w.ID, w.Class, w.Incident = "wf1", event.ClassWiFi, "drop1" // a drone rule's, on the drone's Wi-Fi video link
+	ev.al.alerts["wf1"] = w
+	p := a
+	p.ID, p.Incident = "ph1", "drop1" // a phone that came on near the drone
+	ev.al.alerts["ph1"] = p
+	ev.al.incidents["drop1"] = store.Incident{ID: "drop1", Site: "hmp1", Kind: "drone_drop", State: "open", DroneAlerts: []string{"wf1"}}
 	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
 	const when = `document.getElementById('summary-when').textContent + ' | ' + document.getElementById('probs-when').textContent`
 	for _, tc := range []struct{ id, want string }{
@@ -37,6 +46,8 @@ func TestBrowserAlertProbsSayWhen(t *testing.T) {
 		{"r1", "Summary: at firing (10:10:00 UTC) | Room probabilities at the end (10:29:00 UTC)"},
 		// a drone's summary follows its fixes (docs/alerts.md)
 		{"dr1", "Summary: as of its latest fix (10:25:00 UTC) | Room probabilities now (10:25:00 UTC)"},
+		{"wf1", "Summary: as of its latest fix (10:25:00 UTC) | Room probabilities now (10:25:00 UTC)"},
+		{"ph1", "Summary: at firing (10:10:00 UTC) | Room probabilities now (10:25:00 UTC)"},
 	} {
 		within(t, ctx, 10*time.Second, "open "+tc.id,
 			clickNow(`tr[data-id="`+tc.id+`"]`),

@@ -815,11 +815,12 @@
     // alert), so the Acknowledge button is not 5,000 px down the card
     // (TestBrowserAlertDetailAckFirst).
     // The summary's room probabilities are as fusion announced them, at
-    // firing (a drone's follow its fixes: docs/alerts.md); the list of
-    // rooms below follows the store (every minute): each says when it is
-    // of, so two numbers for a room do not read as a contradiction
+    // firing (a drone rule's alert's follow its fixes, whatever its class:
+    // the server says its rule_kind; docs/alerts.md); the list of rooms
+    // below follows the store (every minute): each says when it is of, so
+    // two numbers for a room do not read as a contradiction
     // (TestBrowserAlertProbsSayWhen).
-    const drone = droneClasses.includes(a.class);
+    const drone = d.rule_kind === 'drone';
     const kids = [el('h2', { text: a.severity.toUpperCase() + ': ' + a.summary }),
       el('p', { id: 'summary-when', class: 'note', text: 'Summary: ' + (drone ? 'as of its latest fix (' + fmtToday(a.updated_ns) : 'at firing (' + fmtToday(a.active_ns)) + ')' }),
       el('p', { class: 'alert-state', text: 'Rule ' + a.rule + ' · room ' + (a.room || '?') + ' · zone ' + (a.zone || '?') + ' · ' + a.state })];
