@@ -16,9 +16,11 @@ import (
 // TestBrowserAlertProbsSayWhen: an alert's detail says that its
 // summary's room probabilities are as at firing, and that its list of
 // room probabilities is now (as of the store's latest, at the end for a
-// resolved alert), each with its time; a drone's summary, which follows
-// its fixes, says it is as of the latest. Neither said which, and the two
-// numbers for one room read as a contradiction.
+// resolved alert), each with its time; a drone rule's alert's summary,
+// which follows its fixes, says it is as of the latest, whatever its
+// class (the server's rule_kind). Neither said which, and the two numbers
+// for one room read as a contradiction; until 2026-12-07 the page went by
+// four drone classes, and a drone rule's Wi-Fi video alert said "at firing".
 func TestBrowserAlertProbsSayWhen(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
 	a := ev.al.alerts["al1"]
@@ -30,6 +32,13 @@ func TestBrowserAlertProbsSayWhen(t *testing.T) {
 	d := a
 	d.ID, d.Class, d.Summary = "dr1", event.ClassDroneID, "DJI DroneID telemetry (2440 MHz) near yard yard, 39%"
 	ev.al.alerts["dr1"] = d
+	w := d
+	w.ID, w.Class, w.Incident = "wf1", event.ClassWiFi, "drop1" // a drone rule's, on the drone's Wi-Fi video link
+	ev.al.alerts["wf1"] = w
+	p := a
+	p.ID, p.Incident = "ph1", "drop1" // a phone that came on near the drone
+	ev.al.alerts["ph1"] = p
+	ev.al.incidents["drop1"] = store.Incident{ID: "drop1", Site: "hmp1", Kind: "drone_drop", State: "open", DroneAlerts: []string{"wf1"}}
 	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
 	const when = `document.getElementById('summary-when').textContent + ' | ' + document.getElementById('probs-when').textContent`
 	for _, tc := range []struct{ id, want string }{
@@ -37,6 +46,8 @@ func TestBrowserAlertProbsSayWhen(t *testing.T) {
 		{"r1", "Summary: at firing (10:10:00 UTC) | Room probabilities at the end (10:29:00 UTC)"},
 		// a drone's summary follows its fixes (docs/alerts.md)
 		{"dr1", "Summary: as of its latest fix (10:25:00 UTC) | Room probabilities now (10:25:00 UTC)"},
+		{"wf1", "Summary: as of its latest fix (10:25:00 UTC) | Room probabilities now (10:25:00 UTC)"},
+		{"ph1", "Summary: at firing (10:10:00 UTC) | Room probabilities now (10:25:00 UTC)"},
 	} {
 		within(t, ctx, 10*time.Second, "open "+tc.id,
 			clickNow(`tr[data-id="`+tc.id+`"]`),
@@ -79,7 +90,7 @@ func TestBrowserTrackAgesApart(t *testing.T) {
 		t.Errorf("t7's tooltip %q, want its age (3 min ago)", v)
 	}
 	legend := evalString(t, ctx, `(() => { const l = document.getElementById('marker-legend'); return l && l.offsetParent ? l.textContent + ' || ' + document.querySelector('#page-heatmap .legend').textContent : 'none shown'; })()`)
-	for _, w := range []string{"phone or drone in the room named by most of its last 10 fixes that name a room", "95%", "other unauthorised emitter", "room holding a phone or drone", "goes after 30 min", "Room colour, located transmissions in the window"} {
+	for _, w := range []string{"phone in the room named by most of its last 10 fixes that name a room since it came to its floor", "drone at its latest fix", "95%", "other unauthorised emitter", "room holding a phone or drone", "goes after 30 min", "Room colour, located transmissions in the window"} {
 		if !strings.Contains(legend, w) {
 			t.Errorf("legends %q lack %q", legend, w)
 		}
@@ -180,14 +191,19 @@ func TestBrowserPhoneAckOnScreen(t *testing.T) {
 	}
 }
 
-// TestBrowserTrackKeepsItsRoom: a track's marker stands for the room most
+// TestBrowserTrackKeepsItsRoom: a phone's marker stands for the room most
 // of its last 10 fixes that name a room name (a tie: the latest's), at
 // its latest fix there, not for its latest fix alone: a phone located
 // eight times in a-101 whose last fix strayed to a-103, or named no room,
-// or lay on the other floor, stays outlined in a-101, and moves to a-103
-// once most of its last ten fixes name it. The demo's GSM track with 178
-// of its 243 fixes in L2-N07 stayed outlined in L2-S06, where its last
-// fix fell; others were left "location uncertain", one on the wrong floor.
+// stays outlined in a-101. The rule counts the fixes since the phone came
+// to its latest fix's floor: carried upstairs it leaves this floor at
+// once, and back down it starts afresh, in a-103 at its first fix there.
+// A drone's marker is at its latest fix, as its alert is. The demo's GSM
+// track with 178 of its 243 fixes in L2-N07 stayed outlined in L2-S06,
+// where its last fix fell; others were left "location uncertain", one on
+// the wrong floor. Until 2026-12-07 the rule also decided the floor (a
+// phone upstairs stayed drawn downstairs until 6 of its last 10 fixes were
+// upstairs) and held drones too, their marker lagging their alert's card.
 func TestBrowserTrackKeepsItsRoom(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t, func(d *Deps) { d.PlaceMinProb = 0.2 })
 	fix := func(room string, prob float64, x float64, ago time.Duration) store.LocationRecord {
@@ -199,6 +215,14 @@ func TestBrowserTrackKeepsItsRoom(t *testing.T) {
 		ev.ts.locs = append(ev.ts.locs, fix("a-101", 0.8, 1.5, time.Duration(3+i)*time.Minute))
 	}
 	ev.ts.locs = append([]store.LocationRecord{fix("a-103", 0.6, 7.5, 2*time.Minute)}, ev.ts.locs...)
+	for i := range 8 { // a drone: 8 fixes in a-102, its latest in a-101
+		d := fix("a-102", 0.8, 4.5, time.Duration(3+i)*time.Minute)
+		if i == 0 {
+			d = fix("a-101", 0.7, 1.2, 2*time.Minute)
+		}
+		d.Track, d.Class, d.Link = "t21", event.ClassDroneID, ""
+		ev.ts.locs = append(ev.ts.locs, d)
+	}
 	ev.ts.mu.Unlock()
 	showFloorWith(t, ctx, srv.URL, "t20")
 	waitLiveFeed(t, ev)
@@ -214,23 +238,35 @@ func TestBrowserTrackKeepsItsRoom(t *testing.T) {
 	shot(t, ctx, "track-keeps-room")
 	// t1 is in a-102
 	check("8 fixes in a-101, the latest in a-103", "a-101 a-102", "in a-101 (80%), named by 8 of its last 9 fixes that name a room, 2026-11-24 10:27:00 UTC; last heard 2026-11-24 10:28:00 UTC (2 min ago)")
-	publish := func(what string, l store.LocationRecord) {
-		t.Helper()
-		ev.deps.Hub.PublishLocation(l)
-		within(t, ctx, 5*time.Second, what, chromedp.Poll[chromedp.Void](`Number(document.querySelector('#emitters g[data-track="t20"]')?.dataset.time) === `+strconv.FormatInt(l.TimeNS, 10)))
+	drone := `(() => { const e = document.querySelector('#emitters g[data-track="t21"]'); return e ? e.dataset.room + ' | ' + e.querySelector('title').textContent : 'not drawn'; })()`
+	if v := evalString(t, ctx, drone); !strings.HasPrefix(v, "a-101 | droneid t21 in a-101 (70%), 2026-11-24 10:28:00 UTC") {
+		t.Errorf("the drone t21, 8 fixes in a-102 then one in a-101: %q, want it in a-101, at its latest fix, as its alert is", v)
 	}
-	vague := fix("a-103", 0.1, 7.5, 90*time.Second) // below 0.2: counted in no room
-	publish("a fix naming no room", vague)
-	check("then a fix naming no room", "a-101 a-102", "in a-101 (80%), named by 8 of its last 9")
 	up := fix("l1-01", 0.9, 7.5, 80*time.Second)
 	up.Floor = "1"
-	publish("a fix on another floor", up)
-	check("then a fix on another floor", "a-101 a-102", "in a-101 (80%), named by 8 of its last 10")
-	for i := range 6 {
-		publish("a fix in a-103", fix("a-103", 0.6, 7.5, time.Duration(70-10*i)*time.Second))
+	publish := func(what string, l store.LocationRecord, drawn bool) {
+		t.Helper()
+		ev.deps.Hub.PublishLocation(l)
+		cond := `Number(document.querySelector('#emitters g[data-track="t20"]')?.dataset.time) === ` + strconv.FormatInt(l.TimeNS, 10)
+		if !drawn {
+			cond = `!document.querySelector('#emitters g[data-track="t20"]')`
+		}
+		within(t, ctx, 5*time.Second, what, chromedp.Poll[chromedp.Void](cond))
 	}
-	// its last ten: 2 in a-101, 7 in a-103, 1 on the other floor
-	check("then six more in a-103", "a-102 a-103", "in a-103 (60%), named by 7 of its last 10")
+	vague := fix("a-103", 0.1, 7.5, 90*time.Second) // below 0.2: counted in no room
+	publish("a fix naming no room", vague, true)
+	check("then a fix naming no room", "a-101 a-102", "in a-101 (80%), named by 8 of its last 9")
+	publish("a fix on another floor", up, false)
+	// t21 the drone outlines a-101, t1 a-102
+	if v := evalString(t, ctx, `[...document.querySelectorAll('polygon.room.located')].map((p) => p.dataset.room).join(' ')`); v != "a-101 a-102" {
+		t.Errorf("then a fix on another floor: %q outlined, want a-101 (the drone's) and a-102 (t1's): t20 is upstairs", v)
+	}
+	publish("back down, a fix in a-103", fix("a-103", 0.6, 7.5, 70*time.Second), true)
+	check("back down, a fix in a-103", "a-101 a-102 a-103", "in a-103 (60%), 2026-11-24 10:28:50 UTC (1 min ago)")
+	for i := range 5 {
+		publish("a fix in a-103", fix("a-103", 0.6, 7.5, time.Duration(60-10*i)*time.Second), true)
+	}
+	check("then five more in a-103", "a-101 a-102 a-103", "in a-103 (60%), named by 6 of its last 6")
 }
 
 // showFloorWith logs in as the viewer and shows the floor plan, with

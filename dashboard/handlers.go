@@ -861,6 +861,12 @@ type alertDetail struct {
 	// sent by the sensor (yet), or rotated out there before the alert asked
 	// to keep them. Empty without a SnippetDir.
 	SnippetsGone []string `json:"snippets_gone"`
+	// RuleKind is "drone" for an alert a drone rule raised, whatever its
+	// class (a drone rule may watch any): its summary follows its fixes
+	// (docs/alerts.md). The dashboard learns it as dropAck does, from its
+	// drone_drop incident's drone_alerts, else by its class (DroneID,
+	// video link, remote control, analog FPV). Empty for any other alert.
+	RuleKind string `json:"rule_kind,omitempty"`
 }
 
 func (s *server) getAlert(c echo.Context) error {
@@ -873,6 +879,9 @@ func (s *server) getAlert(c echo.Context) error {
 		return fmt.Errorf("alert %q: %w", c.Param("id"), err)
 	}
 	d := alertDetail{Alert: a, Detections: []store.DetectionRecord{}, Sensors: []string{}, SnippetsGone: []string{}}
+	if s.droneRuleAlert(ctx, a) {
+		d.RuleKind = "drone"
+	}
 	if len(a.Evidence) > 0 {
 		from := time.Unix(0, a.ActiveNS).Add(-10 * time.Minute)
 		to := time.Unix(0, a.UpdatedNS).Add(10 * time.Minute)
@@ -895,6 +904,25 @@ func (s *server) getAlert(c echo.Context) error {
 	}
 	s.auditView(c, "view.alert", "alert/"+a.ID, "")
 	return c.JSON(http.StatusOK, d)
+}
+
+// droneRuleAlert reports whether alert a was raised by a drone rule, as
+// dropAck judges it: listed in its drone_drop incident's drone_alerts, or,
+// with no such incident (none yet, no drone_drop rule, or one stored
+// before fusion listed them), by its class. An incident that cannot be
+// read is logged, and a is judged by its class.
+func (s *server) droneRuleAlert(ctx context.Context, a event.Alert) bool {
+	var inc store.Incident
+	if a.Incident != "" {
+		i, err := s.d.Alerts.Incident(ctx, a.Incident)
+		switch {
+		case err == nil && i.Kind == "drone_drop":
+			inc = i
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			s.log.Warn("alert's incident not read; its rule kind judged by its class", "alert", a.ID, "incident", a.Incident, "err", err)
+		}
+	}
+	return dropAck(inc, a)
 }
 
 // snippetOnHand reports whether the snippet a detection names is in

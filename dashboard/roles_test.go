@@ -84,8 +84,8 @@ func TestWebKnowsEveryRole(t *testing.T) {
 }
 
 // TestWebKnowsDroneClasses: the page's drone classes (app.js
-// droneClasses, by which an alert's card says its summary follows its
-// fixes) are the server's, event.DroneClasses.
+// droneClasses, by which a drone's marker on the floor plan stands at its
+// latest fix) are the server's, event.DroneClasses.
 func TestWebKnowsDroneClasses(t *testing.T) {
 	js, err := os.ReadFile("web/app.js")
 	if err != nil {

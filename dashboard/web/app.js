@@ -6,7 +6,8 @@
   // The roles, least privileged first: the server's (dashboard.Roles, TestWebKnowsEveryRole);
   // the role selects are made from it.
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
-  // The drones' classes, the server's (event.DroneClasses, TestWebKnowsDroneClasses).
+  // The drones' classes, the server's (event.DroneClasses, TestWebKnowsDroneClasses): a
+  // drone's marker stands at its latest fix (shownFix).
   const droneClasses = ['droneid', 'drone_video', 'rc_fhss', 'fpv_analog'];
   // A time reads "2026-01-15 21:04:56 UTC" whatever the browser's locale:
   // the date in ISO order, a 24-hour clock (the locale's "1/15/2026, 9:04:56
@@ -814,11 +815,12 @@
     // alert), so the Acknowledge button is not 5,000 px down the card
     // (TestBrowserAlertDetailAckFirst).
     // The summary's room probabilities are as fusion announced them, at
-    // firing (a drone's follow its fixes: docs/alerts.md); the list of
-    // rooms below follows the store (every minute): each says when it is
-    // of, so two numbers for a room do not read as a contradiction
+    // firing (a drone rule's alert's follow its fixes, whatever its class:
+    // the server says its rule_kind; docs/alerts.md); the list of rooms
+    // below follows the store (every minute): each says when it is of, so
+    // two numbers for a room do not read as a contradiction
     // (TestBrowserAlertProbsSayWhen).
-    const drone = droneClasses.includes(a.class);
+    const drone = d.rule_kind === 'drone';
     const kids = [el('h2', { text: a.severity.toUpperCase() + ': ' + a.summary }),
       el('p', { id: 'summary-when', class: 'note', text: 'Summary: ' + (drone ? 'as of its latest fix (' + fmtToday(a.updated_ns) : 'at firing (' + fmtToday(a.active_ns)) + ')' }),
       el('p', { class: 'alert-state', text: 'Rule ' + a.rule + ' · room ' + (a.room || '?') + ' · zone ' + (a.zone || '?') + ' · ' + a.state })];
@@ -1206,11 +1208,11 @@
     return l.room_prob >= st.site.place_margin * next;
   }
 
-  // A track's marker stands for the room most of its last countLast
-  // counted fixes (those naming a room: placed) name, not for its latest
-  // fix alone: a phone that lay still in a cell for 20 minutes and whose
-  // last fix strayed to the next cell, or named no room, outlined the
-  // next cell or none (TestBrowserTrackKeepsItsRoom).
+  // A phone's marker stands for the room most of its last countLast
+  // counted fixes (those naming a room: placed) on its floor name, not for
+  // its latest fix alone: a phone that lay still in a cell for 20 minutes
+  // and whose last fix strayed to the next cell, or named no room,
+  // outlined the next cell or none (TestBrowserTrackKeepsItsRoom).
   const countLast = 10;
   // noteFix records fix l in its track's history (st.tracks): its latest
   // fix and, oldest first, its last countLast counted fixes heard within
@@ -1225,16 +1227,26 @@
     t.counted = t.counted.filter((c) => c.time_ns >= from).sort((a, b) => a.time_ns - b.time_ns).slice(-countLast);
     return t;
   }
-  // shownFix is the fix track t's marker is drawn at, and how many of its
-  // counted fixes name that fix's room: of the rooms its counted fixes
-  // name, the one most of them name (a tie: the one named latest), at
-  // its latest fix there; with none counted, its latest fix (n 0).
+  // shownFix is the fix track t's marker is drawn at, how many of the
+  // counted fixes it went by name that fix's room (n) and how many it went
+  // by (of). A drone's is its latest fix: a drone alert follows every fix
+  // (docs/alerts.md), and its marker lagged the alert's card while its age
+  // said the latest fix. A phone's: of the rooms named by its counted
+  // fixes since it came to its latest fix's floor (a floor change starts
+  // afresh: a phone carried upstairs stayed drawn downstairs until most of
+  // its last 10 fixes were upstairs), the one most of them name (a tie:
+  // the one named latest), at its latest fix there; with none, its latest
+  // fix (n 0).
   function shownFix(t) {
-    const by = new Map();
-    for (const c of t.counted) by.set(c.room, { fix: c, n: (by.get(c.room)?.n || 0) + 1 }); // oldest first: fix is the room's latest
-    let best = { fix: t.latest, n: 0 };
+    const last = t.latest;
+    if (droneClasses.includes(last.class)) return { fix: last, n: placed(last) ? 1 : 0, of: 1 };
+    let i = t.counted.length;
+    while (i > 0 && t.counted[i - 1].floor === last.floor) i--;
+    const on = t.counted.slice(i), by = new Map();
+    for (const c of on) by.set(c.room, { fix: c, n: (by.get(c.room)?.n || 0) + 1 }); // oldest first: fix is the room's latest
+    let best = { fix: last, n: 0 };
     for (const v of by.values()) if (v.n > best.n || (v.n === best.n && v.fix.time_ns > best.fix.time_ns)) best = v;
-    return best;
+    return { ...best, of: on.length };
   }
 
   function onLocation(l, mark = true) {
@@ -1252,7 +1264,7 @@
     if (!svg) return;
     const g = svg.querySelector('#emitters'), yf = parseFloat(svg.dataset.yflip);
     const ns = 'http://www.w3.org/2000/svg';
-    const last = t.latest, { fix: l, n } = shownFix(t);
+    const last = t.latest, { fix: l, n, of } = shownFix(t);
     let e = g.querySelector('[data-track="' + CSS.escape(last.track) + '"]');
     if (svg.dataset.floor !== l.floor || last.authorised || (!last.target && $('h-show').value === 'targets')) {
       if (e) { e.remove(); if (mark) markLocated(svg); }
@@ -1281,7 +1293,7 @@
     dot.setAttribute('class', 'emitter-dot' + other); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', r);
     e.dataset.title = last.class + (last.link && last.link !== 'unknown' ? ' ' + last.link : '') + ' ' + last.track +
       (vague ? ': location uncertain (no room reaches ' + (st.site.place_min_prob * 100).toFixed(0) + '%)' : ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%)' +
-        (t.counted.length > 1 ? ', named by ' + n + ' of its last ' + t.counted.length + ' fixes that name a room' : '')) +
+        (of > 1 ? ', named by ' + n + ' of its last ' + of + ' fixes that name a room' : '')) +
       ', ' + fmtT(l.time_ns) + (l !== last ? '; last heard ' + fmtT(last.time_ns) : '');
     // its age beside the dot, readable over any room
     age.setAttribute('x', l.x_m + r * 1.6); age.setAttribute('y', y); age.setAttribute('font-size', r * 1.5);
