@@ -47,8 +47,15 @@ func IsWAV(path string) bool {
 		return false
 	}
 	defer f.Close()
+	return LooksLikeWAV(f)
+}
+
+// LooksLikeWAV reports whether r, read from its start, starts as a
+// RIFF/WAVE file (IsWAV): it reads its first 12 bytes, so an upload can be
+// told before it is copied.
+func LooksLikeWAV(r io.Reader) bool {
 	var b [12]byte
-	n, _ := io.ReadFull(f, b[:])
+	n, _ := io.ReadFull(r, b[:])
 	return wavMagic(b[:n])
 }
 
