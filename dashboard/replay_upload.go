@@ -102,6 +102,12 @@ func (s *server) replayUpload(c echo.Context) (err error) {
 		if errors.As(err, &pe) { // the spool file: the server's storage, not the body
 			return s.uploadStorageError("the system's temporary folder (TMPDIR)", err)
 		}
+		if req.Context().Err() != nil {
+			// the analyst left while the body was read (it ends as
+			// "unexpected EOF"): nothing refused, nothing audited
+			s.log.Info("dashboard: upload: body read stopped, the request ended", "err", err)
+			left = true
+		}
 		return httpError(http.StatusBadRequest, "bad upload: %v", err)
 	}
 	defer req.MultipartForm.RemoveAll()
