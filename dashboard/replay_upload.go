@@ -102,6 +102,12 @@ func (s *server) replayUpload(c echo.Context) (err error) {
 		if errors.As(err, &pe) { // the spool file: the server's storage, not the body
 			return s.uploadStorageError("the system's temporary folder (TMPDIR)", err)
 		}
+		if req.Context().Err() != nil {
+			// the analyst left while the body was read (it ends as
+			// "unexpected EOF"): nothing refused, nothing audited
+			s.log.Info("dashboard: upload: body read stopped, the request ended", "err", err)
+			left = true
+		}
 		return httpError(http.StatusBadRequest, "bad upload: %v", err)
 	}
 	defer req.MultipartForm.RemoveAll()
@@ -547,7 +553,7 @@ func stageArchive(ctx context.Context, ah *multipart.FileHeader, stage string, s
 // file name without its extension, and writes NAME.sigmf-meta for it from
 // the form's "datatype", "sample_rate" and "center_hz" (scan's
 // --datatype, --rate and --center; center_hz may be left out or 0 when
-// not known).
+// not known). A field that is wrong is refused before the file is copied.
 func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeader, stage string, sums stagedSums) ([]string, error) {
 	if err := upperCaseName(rh.Filename); err != nil {
 		return nil, err
@@ -565,12 +571,14 @@ func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeade
 		}
 		return ""
 	}
-	data := filepath.Join(stage, name+sigmf.DataExt)
-	if err := saveFormFile(ctx, rh, data, sums); err != nil {
+	// a WAV file's header gives its datatype and sample rate (RawMeta);
+	// the fields are checked before the file is copied into the stage
+	in, err := openFormFile(rh)
+	if err != nil {
 		return nil, err
 	}
-	// a WAV file's header gives its datatype and sample rate (RawMeta)
-	isWAV := sigmf.IsWAV(data)
+	isWAV := sigmf.LooksLikeWAV(in)
+	in.Close()
 	datatype := value("datatype")
 	if _, err := sigmf.SampleSize(datatype); err != nil && !(isWAV && datatype == "") {
 		return nil, httpError(http.StatusBadRequest, "upload %q: datatype: %v (for hackrf_transfer's .cs8 give ci8, rtl_sdr's .cu8 cu8, GNU Radio's .cfile or .cf32 cf32_le)", rh.Filename, err)
@@ -590,6 +598,10 @@ func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeade
 		if err != nil || !(centerHz >= 0) || centerHz > sigmf.MaxFrequencyHz {
 			return nil, httpError(http.StatusBadRequest, "upload %q: center_hz %q: give the centre frequency the capture was tuned to, in Hz (e.g. 915e6), or leave it out", rh.Filename, v)
 		}
+	}
+	data := filepath.Join(stage, name+sigmf.DataExt)
+	if err := saveFormFile(ctx, rh, data, sums); err != nil {
+		return nil, err
 	}
 	m, err := sigmf.RawMeta(data, datatype, rateHz, centerHz)
 	var pe *fs.PathError
@@ -636,6 +648,16 @@ func checkUploadName(name string) error {
 	return nil
 }
 
+// openFormFile opens the uploaded file h, its error the server's storage
+// (*stageError: the spooled body read back).
+func openFormFile(h *multipart.FileHeader) (multipart.File, error) {
+	in, err := h.Open()
+	if err != nil {
+		return nil, &stageError{fmt.Errorf("read upload %q: %w", h.Filename, err)}
+	}
+	return in, nil
+}
+
 // saveFormFile copies an uploaded file to path, hashing it as it is
 // copied: its size and SHA-256 go in sums under its file name. Its errors
 // are the server's storage (*stageError): the spooled body read back, the
@@ -643,9 +665,9 @@ func checkUploadName(name string) error {
 // looked at before each chunk copied (ctxio.ChunkBytes), after which the
 // partial copy is removed and the error wraps ctx's.
 func saveFormFile(ctx context.Context, h *multipart.FileHeader, path string, sums stagedSums) error {
-	in, err := h.Open()
+	in, err := openFormFile(h)
 	if err != nil {
-		return &stageError{fmt.Errorf("read upload %q: %w", h.Filename, err)}
+		return err
 	}
 	defer in.Close()
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/internal/ctxio"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -93,6 +94,20 @@ func (b *cancelOnReadBody) Read(p []byte) (int, error) {
 	return b.r.Read(p)
 }
 
+// uploadWithin posts body, of bodyBytes bytes (its Content-Length, whatever
+// the reader gives) and Content-Type ct, to /api/v1/replay/upload as
+// c, in the request context ctx: its ending is the analyst leaving.
+func uploadWithin(ctx context.Context, e *echo.Echo, c creds, body io.Reader, bodyBytes int64, ct string) *httptest.ResponseRecorder {
+	req := httptest.NewRequestWithContext(ctx, "POST", "/api/v1/replay/upload", body)
+	req.ContentLength = bodyBytes
+	req.Header.Set("Content-Type", ct)
+	req.AddCookie(c.cookie)
+	req.Header.Set(CSRFHeader, c.csrf)
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
 // TestUploadCheckStopsWhenRequestEnds: an upload whose request ends while
 // it is staged and checked is not stored, not audited, and leaves no
 // staging folder; the log says it stopped with context.Canceled (in the
@@ -105,13 +120,7 @@ func TestUploadCheckStopsWhenRequestEnds(t *testing.T) {
 	body, ct := multipartBody(t, map[string][2]string{"meta": {"big.sigmf-meta", tinyMeta("ci8", "", "")}, "data": {"big.sigmf-data", tinyData(16 << 20)}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	req := httptest.NewRequestWithContext(ctx, "POST", "/api/v1/replay/upload", &cancelOnReadBody{strings.NewReader(body), cancel})
-	req.ContentLength = int64(len(body))
-	req.Header.Set("Content-Type", ct)
-	req.AddCookie(c.cookie)
-	req.Header.Set(CSRFHeader, c.csrf)
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
+	rec := uploadWithin(ctx, e, c, &cancelOnReadBody{strings.NewReader(body), cancel}, int64(len(body)), ct)
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "stopped: the request ended") {
 		t.Errorf("upload whose request ended: %d %s; want 503 saying it stopped", rec.Code, trunc(rec.Body.String()))
 	}
@@ -126,6 +135,44 @@ func TestUploadCheckStopsWhenRequestEnds(t *testing.T) {
 	}
 	if ev.audit.has("replay.upload.refused", "replay/upload") {
 		t.Error("an upload whose request ended was audited as refused: the analyst left, nothing was refused")
+	}
+}
+
+// TestUploadBodyCutWhenRequestEnds: an upload whose analyst leaves while
+// its body is read (the form parsed: the body ends as "unexpected EOF")
+// is not audited as refused, the log saying the request ended; a body cut
+// short while the request goes on is refused (400) and audited. Until
+// 2026-12-07 the analyst's leaving wrote a replay.upload.refused row.
+func TestUploadBodyCutWhenRequestEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		leaves      bool
+		wantRefused bool
+	}{
+		{"the analyst leaves", true, false},
+		{"the body is cut short", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t)
+			e, c, logs := ev.analystWithLog(t)
+			body, ct := multipartBody(t, map[string][2]string{"meta": {"cut.sigmf-meta", tinyMeta("ci8", "", "")}, "data": {"cut.sigmf-data", tinyData(4096)}})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var r io.Reader = strings.NewReader(body[:len(body)/2])
+			if tc.leaves {
+				r = &cancelOnReadBody{r, cancel}
+			}
+			rec := uploadWithin(ctx, e, c, r, int64(len(body)), ct)
+			if rec.Code != 400 || !strings.Contains(rec.Body.String(), "bad upload") {
+				t.Errorf("upload cut short: %d %s; want 400 bad upload", rec.Code, trunc(rec.Body.String()))
+			}
+			if got := ev.audit.has("replay.upload.refused", "replay/upload"); got != tc.wantRefused {
+				t.Errorf("audited as refused: %v, want %v", got, tc.wantRefused)
+			}
+			if got := strings.Contains(logs.String(), "body read stopped, the request ended"); got != tc.leaves {
+				t.Errorf("log %s: says the request ended: %v, want %v", logs.String(), got, tc.leaves)
+			}
+		})
 	}
 }
 
@@ -228,12 +275,7 @@ func TestUploadStageStopsWhenRequestEnds(t *testing.T) {
 			base, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			ctx := &bytesStagedCtx{Context: base, cancel: cancel, dir: uploads, atLeast: tc.atLeast}
-			req := httptest.NewRequestWithContext(ctx, "POST", "/api/v1/replay/upload", bytes.NewReader(b.Bytes()))
-			req.Header.Set("Content-Type", w.FormDataContentType())
-			req.AddCookie(c.cookie)
-			req.Header.Set(CSRFHeader, c.csrf)
-			rec := httptest.NewRecorder()
-			e.ServeHTTP(rec, req)
+			rec := uploadWithin(ctx, e, c, &b, int64(b.Len()), w.FormDataContentType())
 			if rec.Code != 503 || !strings.Contains(rec.Body.String(), "the copy stopped: the request ended") {
 				t.Errorf("upload whose analyst left: %d %s; want 503 saying the copy stopped", rec.Code, trunc(rec.Body.String()))
 			}

@@ -325,6 +325,64 @@ func TestUploadRawCapture(t *testing.T) {
 	}
 }
 
+// TestUploadRawFieldsCheckedBeforeCopy: a raw upload whose datatype,
+// sample_rate or center_hz is wrong is refused before its file is copied
+// into the stage (RFW_REPLAY_DIR), which a WAV file is told by its first
+// bytes; until 2026-12-07 the whole file (up to the upload limit) was
+// copied first, then refused.
+func TestUploadRawFieldsCheckedBeforeCopy(t *testing.T) {
+	wav := string(sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 1000000, Bits: 16}, []byte(tinyData(8192))))
+	for _, tc := range []struct {
+		name    string
+		fields  map[string]string
+		data    string
+		wantMsg string // "": staged
+	}{
+		{"an unknown datatype", map[string]string{"datatype": "cs8", "sample_rate": "1e6"}, tinyData(4096), "datatype"},
+		{"no rate", map[string]string{"datatype": "ci8"}, tinyData(4096), "sample_rate"},
+		{"a negative centre", map[string]string{"datatype": "ci8", "sample_rate": "1e6", "center_hz": "-5"}, tinyData(4096), "center_hz"},
+		{"a WAV with a rate of none", map[string]string{"sample_rate": "0"}, wav, "sample_rate"},
+		{"a WAV, its header's datatype and rate", nil, wav, ""},
+		{"a raw capture", map[string]string{"datatype": "ci8", "sample_rate": "1e6"}, tinyData(4096), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			w := multipart.NewWriter(&b)
+			for k, v := range tc.fields {
+				if err := w.WriteField(k, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fw, err := w.CreateFormFile("raw", "night.cs8")
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(fw, tc.data)
+			w.Close()
+			form, err := multipart.NewReader(&b, w.Boundary()).ReadForm(1 << 20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer form.RemoveAll()
+			stage, sums := t.TempDir(), stagedSums{}
+			names, err := stageRaw(t.Context(), form, form.File["raw"][0], stage, sums)
+			staged := folderEntries(t, stage)
+			if tc.wantMsg == "" {
+				if err != nil || !slices.Equal(names, []string{"night"}) || !slices.Contains(staged, "night"+sigmf.DataExt) {
+					t.Fatalf("stageRaw = %v, %v; staged %v; want night staged", names, err, staged)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Fatalf("stageRaw = %v, %v; want refused naming %q", names, err, tc.wantMsg)
+			}
+			if len(staged) != 0 || len(sums) != 0 {
+				t.Errorf("refused, but the stage holds %v (sums %v): the file was copied first", staged, sums)
+			}
+		})
+	}
+}
+
 // TestUploadTempStorageFailureIsServerError: an upload's file parts over
 // 8 MiB are spooled by ParseMultipartForm into the system's temporary
 // folder. When that cannot be written (the disk is full; here TMPDIR is

@@ -77,6 +77,17 @@ func writeToneCF32(t *testing.T, base string, n int, sampleRate, centerHz, toneF
 	return base + ".sigmf-meta"
 }
 
+// burstCF32 writes the scan tests' burst, toneBurst(300000, 100000,
+// 150000, 2e6, 300e3), as the raw cf32_le file name in a new temporary
+// folder, and returns its path and the samples.
+func burstCF32(t *testing.T, name string) (string, []complex64) {
+	t.Helper()
+	x := toneBurst(300000, 100000, 150000, 2e6, 300e3)
+	path := filepath.Join(t.TempDir(), name)
+	writeCF32(t, path, x)
+	return path, x
+}
+
 // toneBurst returns seeded noise at −60 dBFS with a −40 dBFS tone at offHz
 // over samples [from, to).
 func toneBurst(n, from, to int, fs, offHz float64) []complex64 {
@@ -94,9 +105,7 @@ func toneBurst(n, from, to int, fs, offHz float64) []complex64 {
 }
 
 func TestScanRawJSON(t *testing.T) {
-	dir := t.TempDir()
-	raw := filepath.Join(dir, "burst.cf32")
-	writeCF32(t, raw, toneBurst(300000, 100000, 150000, 2e6, 300e3))
+	raw, _ := burstCF32(t, "burst.cf32")
 	var out, errb bytes.Buffer
 	err := cmdScan(context.Background(), []string{"--json", "--classify=false", "--datatype", "cf32_le", "--rate", "2e6", "--center", "433.92e6", raw}, &out, &errb)
 	if err != nil {

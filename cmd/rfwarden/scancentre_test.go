@@ -17,10 +17,8 @@ import (
 // (TestSiteScanRawWithoutCenter); scan says so on stderr, naming why,
 // and says nothing when the centre is known.
 func TestScanSaysNoCentre(t *testing.T) {
-	dir := t.TempDir()
-	burst := toneBurst(300000, 100000, 150000, 2e6, 300e3)
-	raw := filepath.Join(dir, "hackrf.cf32")
-	writeCF32(t, raw, burst)
+	raw, burst := burstCF32(t, "hackrf.cf32")
+	dir := filepath.Dir(raw)
 	sigmfAt := func(name string, centerHz float64) string {
 		return sigmftest.WriteRecording(t, filepath.Join(dir, name), 2e6, centerHz, burst)
 	}
@@ -61,9 +59,7 @@ func TestScanSaysNoCentre(t *testing.T) {
 // given. Each bad flag is refused alone, by name: --rate 1e300 was
 // refused as "core:sample_rate 1e+300", a metadata key never written.
 func TestScanCenterFlagBounded(t *testing.T) {
-	dir := t.TempDir()
-	raw := filepath.Join(dir, "raw.bin")
-	writeCF32(t, raw, toneBurst(300000, 100000, 150000, 2e6, 300e3))
+	raw, _ := burstCF32(t, "raw.bin")
 	for _, tc := range []struct {
 		args      []string
 		want, not string

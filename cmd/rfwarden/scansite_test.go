@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -16,8 +15,7 @@ import (
 // exit 0 and nothing on stderr. Scan should refuse, or at least say the
 // frequencies are offsets because --center was not given.
 func TestSiteScanRawWithoutCenter(t *testing.T) {
-	raw := filepath.Join(t.TempDir(), "hackrf.cf32")
-	writeCF32(t, raw, toneBurst(300000, 100000, 150000, 2e6, 300e3))
+	raw, _ := burstCF32(t, "hackrf.cf32")
 	var out, errb bytes.Buffer
 	err := cmdScan(context.Background(), []string{"--datatype", "cf32_le", "--rate", "2e6", raw}, &out, &errb)
 	if err == nil && !strings.Contains(errb.String(), "--center") {

@@ -21,10 +21,9 @@ import (
 // header contradicts is refused naming both, nothing scanned. Until
 // 2026-12-07 it needed --datatype and its header was read as samples.
 func TestScanWAV(t *testing.T) {
-	dir := t.TempDir()
-	x := toneBurst(300000, 100000, 150000, 2e6, 300e3)
-	writeCF32(t, filepath.Join(dir, "burst.cf32"), x)
-	b, err := os.ReadFile(filepath.Join(dir, "burst.cf32"))
+	raw, x := burstCF32(t, "burst.cf32")
+	dir := filepath.Dir(raw)
+	b, err := os.ReadFile(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

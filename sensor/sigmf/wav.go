@@ -11,7 +11,7 @@ import (
 // it, as SDR++, SDR# and HDSDR write them: I and Q as the two channels.
 type wavIQ struct {
 	dataOff   int64   // where the "data" chunk's samples start
-	dataBytes int64   // their bytes, at most to the end of the file
+	dataBytes int64   // their bytes, at most to the end of the file (whole frames when the size field is 0 or past it)
 	datatype  string  // the core:datatype of its sample format
 	rateHz    float64 // its fmt chunk's sample rate
 	desc      string  // its sample format: "2 channels of 16-bit PCM"
@@ -47,8 +47,15 @@ func IsWAV(path string) bool {
 		return false
 	}
 	defer f.Close()
+	return LooksLikeWAV(f)
+}
+
+// LooksLikeWAV reports whether r, read from its start, starts as a
+// RIFF/WAVE file (IsWAV): it reads its first 12 bytes, so an upload can be
+// told before it is copied.
+func LooksLikeWAV(r io.Reader) bool {
 	var b [12]byte
-	n, _ := io.ReadFull(f, b[:])
+	n, _ := io.ReadFull(r, b[:])
 	return wavMagic(b[:n])
 }
 
@@ -97,9 +104,17 @@ func readWAV(ra io.ReaderAt, size int64) (w wavIQ, ok bool, err error) {
 			if fmtChunk == nil {
 				return wavIQ{}, true, refuse("a WAV file with no fmt chunk before its data", body)
 			}
-			// a size beyond the file: a recording cut short, or a
-			// writer that never went back to fill it in (0xFFFFFFFF)
-			return wavOf(fmtChunk, body, min(n, size-body), refuse)
+			if n == 0 || n > size-body {
+				// a size of 0 or beyond the file: a writer killed before
+				// it went back to fill it in (0, 0xFFFFFFFF), or a
+				// recording cut short. Its samples are the whole frames
+				// to the end of the file, a frame cut short trailing.
+				n = size - body
+				if frame := int64(binary.LittleEndian.Uint16(fmtChunk[2:])) * int64(binary.LittleEndian.Uint16(fmtChunk[14:])) / 8; frame > 0 {
+					n -= n % frame
+				}
+			}
+			return wavOf(fmtChunk, body, n, refuse)
 		}
 		off = body + n + n&1 // chunks are padded to an even size
 	}

@@ -18,6 +18,10 @@ import (
 // chunk says, the chunks before and after it skipped. Until 2026-12-07
 // its header was read as samples (every index off by 11 16-bit samples),
 // or refused as "truncated data"; without --datatype it was not read.
+// A data chunk whose size field is 0 or past the end of the file (a writer
+// killed before filling it in) holds the whole frames to the end, the
+// rest trailing: until 2026-12-07 a size of 0 gave 0 samples and one past
+// the end with the file cut mid-sample was refused as "truncated data".
 func TestOpenRawWAV(t *testing.T) {
 	i16 := func(vs ...int16) []byte {
 		var b []byte
@@ -35,6 +39,14 @@ func TestOpenRawWAV(t *testing.T) {
 	}
 	pcm := i16(16384, -16384, 8192, 0, -32768, 32767)
 	want16 := []complex64{complex(0.5, -0.5), complex(0.25, 0), complex(-1, float32(32767.0/32768))}
+	// sized is file with its data chunk's size field (at byte 40 when no
+	// chunk comes before it) set to n; WAVSpec.DataSize 0 means the data's
+	// length.
+	sized := func(file []byte, n uint32) []byte {
+		binary.LittleEndian.PutUint32(file[40:], n)
+		return file
+	}
+	cut := append(pcm[:len(pcm):len(pcm)], 0x11, 0x22) // a frame cut short after the samples
 	tests := []struct {
 		name     string
 		file     []byte
@@ -49,6 +61,11 @@ func TestOpenRawWAV(t *testing.T) {
 		{"pcm16 given", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16}, pcm), "ci16_le", 2048000, "ci16_le", want16, 44, 0},
 		{"pcm16 chunks around", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16, Before: []string{"LISTabc", "auxi0123"}, After: []string{"id3 xyz1"}}, pcm), "", 0, "ci16_le", want16, 44 + 12 + 12, 12},
 		{"size not filled in", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16, DataSize: 0xffffffff}, pcm), "", 0, "ci16_le", want16, 44, 0},
+		{"size 0", sized(sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16}, pcm), 0), "", 0, "ci16_le", want16, 44, 0},
+		{"size 0, cut mid-sample", sized(sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16}, cut), 0), "", 0, "ci16_le", want16, 44, 2},
+		{"size not filled in, cut mid-sample", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16, DataSize: 0xffffffff}, cut), "", 0, "ci16_le", want16, 44, 2},
+		{"size past the end, cut mid-sample", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16, DataSize: 4096}, cut), "", 0, "ci16_le", want16, 44, 2},
+		{"float32 size 0, cut mid-sample", sized(sigmftest.WAV(sigmftest.WAVSpec{Tag: 3, Channels: 2, RateHz: 2048000, Bits: 32}, append(f32(0.5, -0.25), 1, 2, 3, 4, 5, 6)), 0), "", 0, "cf32_le", []complex64{complex(0.5, -0.25)}, 44, 6},
 		{"float32", sigmftest.WAV(sigmftest.WAVSpec{Tag: 3, Channels: 2, RateHz: 2048000, Bits: 32}, f32(0.5, -0.25)), "", 0, "cf32_le", []complex64{complex(0.5, -0.25)}, 44, 0},
 		{"extensible float32", sigmftest.WAV(sigmftest.WAVSpec{Tag: 0xfffe, Channels: 2, RateHz: 2048000, Bits: 32}, f32(0.5, -0.25)), "", 0, "cf32_le", []complex64{complex(0.5, -0.25)}, 68, 0},
 		{"pcm8", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 8}, []byte{255, 0, 128, 128}), "", 0, "cu8", []complex64{complex(127.5/128, -127.5/128), complex(0.5/128, 0.5/128)}, 44, 0},

@@ -1,6 +1,7 @@
 package sigmf
 
 import (
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,7 +12,8 @@ import (
 // FuzzReadWAV reads any bytes as a WAV file (an analyst's raw file from
 // any tool): readWAV never reads outside the file nor loops past
 // maxWAVChunks, a header it accepts places its samples inside the file in
-// a datatype rfwarden reads, and OpenRaw reads such a file whole
+// a datatype rfwarden reads (all the whole frames to the end when its data
+// size field is 0 or past the end), and OpenRaw reads such a file whole
 // (fuzzReadAll) or refuses it. The seed corpus is in
 // testdata/fuzz/FuzzReadWAV.
 func FuzzReadWAV(f *testing.F) {
@@ -30,8 +32,14 @@ func FuzzReadWAV(f *testing.F) {
 		if w.dataOff < 12 || w.dataBytes < 0 || w.dataOff+w.dataBytes > int64(len(data)) {
 			t.Fatalf("samples at %d, %d bytes, of a %d-byte file", w.dataOff, w.dataBytes, len(data))
 		}
-		if _, err := SampleSize(w.datatype); err != nil {
+		frame, err := SampleSize(w.datatype)
+		if err != nil {
 			t.Fatalf("datatype %q: %v", w.datatype, err)
+		}
+		// a data size field of 0 or past the end (a writer killed before
+		// filling it in): the samples are the whole frames to the end
+		if n, rest := int64(binary.LittleEndian.Uint32(data[w.dataOff-4:])), int64(len(data))-w.dataOff; (n == 0 || n > rest) && w.dataBytes != rest-rest%int64(frame) {
+			t.Fatalf("data size field %d with %d bytes to the end: %d bytes of samples, want the %d of whole %d-byte frames", n, rest, w.dataBytes, rest-rest%int64(frame), frame)
 		}
 		p := filepath.Join(t.TempDir(), "x.wav")
 		if err := os.WriteFile(p, data, 0o600); err != nil {
