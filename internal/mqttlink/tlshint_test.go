@@ -24,24 +24,30 @@ import (
 // paho wraps it.
 func tlsHandshakeError(t *testing.T, trusted bool, serverName string, notBefore, notAfter time.Time) error {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, server := selfSigned(t, "broker", notBefore, notAfter)
+	addr := serveTLS(t, &tls.Config{Certificates: []tls.Certificate{server}})
+	cfg := &tls.Config{ServerName: serverName}
+	if trusted {
+		cfg.RootCAs = x509.NewCertPool()
+		cfg.RootCAs.AddCert(cert)
+	}
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+	if err == nil {
+		c.Close()
+		t.Fatal("the handshake succeeded")
+	}
+	return fmt.Errorf("network Error : %w", err)
+}
+
+// serveTLS listens on 127.0.0.1 with cfg until the test ends, makes the
+// TLS handshake with the first client, and returns the address.
+func serveTLS(t *testing.T, cfg *tls.Config) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "broker"},
-		NotBefore: notBefore, NotAfter: notAfter, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		c, err := ln.Accept()
 		if err == nil {
@@ -49,17 +55,7 @@ func tlsHandshakeError(t *testing.T, trusted bool, serverName string, notBefore,
 			c.Close()
 		}
 	}()
-	cfg := &tls.Config{ServerName: serverName}
-	if trusted {
-		cfg.RootCAs = x509.NewCertPool()
-		cfg.RootCAs.AddCert(cert)
-	}
-	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", ln.Addr().String(), cfg)
-	if err == nil {
-		c.Close()
-		t.Fatal("the handshake succeeded")
-	}
-	return fmt.Errorf("network Error : %w", err)
+	return ln.Addr().String()
 }
 
 // TestTLSHint: a broker certificate a service does not trust is logged
@@ -143,25 +139,13 @@ func clientCertRefusal(t *testing.T, trusted *x509.Certificate, client *tls.Cert
 	serverCA, server := selfSigned(t, "broker", now.Add(-time.Hour), now.Add(time.Hour))
 	clientCAs := x509.NewCertPool()
 	clientCAs.AddCert(trusted)
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{server},
-		ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			_ = c.(*tls.Conn).Handshake()
-			c.Close()
-		}
-	}()
+	addr := serveTLS(t, &tls.Config{Certificates: []tls.Certificate{server}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs})
 	cfg := &tls.Config{RootCAs: x509.NewCertPool(), ServerName: "127.0.0.1"}
 	cfg.RootCAs.AddCert(serverCA)
 	if client != nil { // sent even when the broker names other CAs, as OpenSSL clients do
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return client, nil }
 	}
-	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", ln.Addr().String(), cfg)
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
 	if err == nil {
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(5 * time.Second))
