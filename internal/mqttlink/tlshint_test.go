@@ -109,8 +109,9 @@ func TestTLSHint(t *testing.T) {
 }
 
 // selfSigned returns a self-signed CA certificate valid from notBefore to
-// notAfter, usable for clients and servers, with its key.
-func selfSigned(t *testing.T, cn string, notBefore, notAfter time.Time) (*x509.Certificate, tls.Certificate) {
+// notAfter, usable for clients and servers (for eku alone if given), with
+// its key.
+func selfSigned(t *testing.T, cn string, notBefore, notAfter time.Time, eku ...x509.ExtKeyUsage) (*x509.Certificate, tls.Certificate) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -120,6 +121,9 @@ func selfSigned(t *testing.T, cn string, notBefore, notAfter time.Time) (*x509.C
 		NotBefore: notBefore, NotAfter: notAfter, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, IsCA: true, BasicConstraintsValid: true}
+	if eku != nil {
+		tmpl.ExtKeyUsage = eku
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +162,8 @@ func clientCertRefusal(t *testing.T, trusted *x509.Certificate, client *tls.Cert
 }
 
 // TestTLSHintOwnCertificate: a broker refusing the node's own certificate
-// (expired, of another CA, or none sent where one is required) is logged
+// (expired, of another CA, not for clients, or none sent where one is
+// required) is logged
 // with what to do, naming mqtt.cert_file; until 2026-12-07 the node
 // logged "remote error: tls: expired certificate" and nothing more.
 func TestTLSHintOwnCertificate(t *testing.T) {
@@ -166,6 +171,7 @@ func TestTLSHintOwnCertificate(t *testing.T) {
 	siteCA, _ := selfSigned(t, "site CA", now.Add(-time.Hour), now.Add(time.Hour))
 	expiredCert, expired := selfSigned(t, "s10", now.Add(-2*time.Hour), now.Add(-time.Hour))
 	_, otherCA := selfSigned(t, "s10", now.Add(-time.Hour), now.Add(time.Hour))
+	serverOnlyCert, serverOnly := selfSigned(t, "s10", now.Add(-time.Hour), now.Add(time.Hour), x509.ExtKeyUsageServerAuth)
 	sensor := Keys{URL: "mqtt.url", CA: "mqtt.ca_file", Cert: "mqtt.cert_file"}
 	const want = "the broker refused this node's certificate (mqtt.cert_file): renew it, or check this node's clock"
 	tests := []struct {
@@ -177,6 +183,7 @@ func TestTLSHintOwnCertificate(t *testing.T) {
 	}{
 		{"expired", clientCertRefusal(t, expiredCert, &expired), sensor, "expired certificate", want},
 		{"another CA", clientCertRefusal(t, siteCA, &otherCA), sensor, "unknown certificate authority", want},
+		{"not for clients", clientCertRefusal(t, serverOnlyCert, &serverOnly), sensor, "bad certificate", want},
 		{"none sent", clientCertRefusal(t, siteCA, nil), sensor, "certificate required", want},
 		{"fusion, none sent", clientCertRefusal(t, siteCA, nil), Keys{URL: "broker", CA: "ca_file"}, "certificate required",
 			"this service does not send: connect to the broker's listener for passwords"},
