@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,8 +42,11 @@ func TestOwnCmdMarkersAreNotDeadLetters(t *testing.T) {
 		}
 	}
 	d := testDet("d1", "old1", now, -60)
-	if err := e.Handle(context.Background(), detMsg(t, d, "old1")); err == nil {
-		t.Error("a detection of a sensor not in the site model was taken")
+	// The dead letter says what to do (until 2026-12-07 only "not in the
+	// site model").
+	const fix = `sensor "old1" not in the site model: add it to the site file's sensors: and restart fusion`
+	if err := e.Handle(context.Background(), detMsg(t, d, "old1")); err == nil || !strings.Contains(err.Error(), fix) {
+		t.Errorf("a detection of a sensor not in the site model: %v, want a dead letter saying %q", err, fix)
 	}
 	if got := testutil.ToFloat64(e.met.deadLetter.WithLabelValues("sensor")); got != 1 {
 		t.Errorf("rfw_fusion_dead_letter_total{reason=\"sensor\"} = %v after its detection, want 1", got)

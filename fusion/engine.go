@@ -677,7 +677,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		return nil
 	}
 	if _, ok := e.deps.Site.Sensor(sensorID); !ok {
-		return e.reject("sensor", fmt.Errorf("sensor %q not in the site model", sensorID))
+		return e.reject("sensor", fmt.Errorf("sensor %q not in the site model: add it to the site file's sensors: and restart fusion (it reads the site file only when it starts; docs/deploy.md section 3)", sensorID))
 	}
 	switch kind {
 	case event.KindDetection:

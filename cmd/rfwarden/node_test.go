@@ -30,18 +30,26 @@ import (
 // certificate it signed) into dir and returns their paths.
 func nodePKI(t *testing.T, dir string) (ca, cert, key string) {
 	t.Helper()
+	return nodePKIOf(t, dir, func(caTmpl, tmpl *x509.Certificate) {})
+}
+
+// nodePKIOf is nodePKI with the CA's and the node certificate's templates
+// changed by edit before they are signed.
+func nodePKIOf(t *testing.T, dir string, edit func(caTmpl, tmpl *x509.Certificate)) (ca, cert, key string) {
+	t.Helper()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	now := time.Now()
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "site CA"}, NotBefore: now.Add(-time.Hour),
 		NotAfter: now.Add(24 * time.Hour), IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "wing-a-1"}, NotBefore: now.Add(-time.Hour),
+		NotAfter: now.Add(24 * time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	edit(caTmpl, tmpl)
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	caCert, _ := x509.ParseCertificate(caDER)
-	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "wing-a-1"}, NotBefore: now.Add(-time.Hour),
-		NotAfter: now.Add(24 * time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &k.PublicKey, caKey)
 	if err != nil {
 		t.Fatal(err)

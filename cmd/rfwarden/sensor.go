@@ -75,7 +75,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
-		if err := checkSensorFiles(cfg); err != nil {
+		if err := checkSensorFiles(cfg, time.Now()); err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
 		if n := checkHTTPAddr("sensor", cfg.HTTPAddr); n != "" {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/rfwarden/rfwarden/firmware/provision"
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/publish"
 )
@@ -14,11 +16,13 @@ import (
 // at start in the files node.yaml names, opened as the user --check runs
 // as (the unit's ExecStartPre runs as the service's user, in its
 // sandbox): mqtt.password_file unreadable or empty, mqtt.ca_file without
-// a PEM certificate, mqtt.cert_file and key_file not a pair, and the
+// a PEM certificate, mqtt.cert_file and key_file not a pair, either
+// certificate one the broker would refuse or take for another sensor's
+// user at now (provision.CheckNodeCerts, as node bundle checks), and the
 // outbox and snippets folders that cannot be written or created. The
 // first failure is
 // returned, naming its key.
-func checkSensorFiles(cfg config.Config) error {
+func checkSensorFiles(cfg config.Config, now time.Time) error {
 	m := cfg.MQTT
 	if m.PasswordFile != "" {
 		pw, err := publish.ReadPasswordFile(m.PasswordFile)
@@ -43,6 +47,9 @@ func checkSensorFiles(cfg config.Config) error {
 		if _, err := publish.TLSConfig("", m.CertFile, m.KeyFile); err != nil {
 			return fmt.Errorf("mqtt.cert_file %q and mqtt.key_file %q: %w", m.CertFile, m.KeyFile, err)
 		}
+	}
+	if err := checkNodeCerts(cfg, now); err != nil {
+		return err
 	}
 	if err := writableDir(cfg.Outbox.Dir); err != nil {
 		return fmt.Errorf("outbox.dir %q: %w", cfg.Outbox.Dir, err)
@@ -95,4 +102,24 @@ func writableDir(dir string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// checkNodeCerts reads mqtt.ca_file and mqtt.cert_file, when node.yaml
+// names them, and checks them with provision.CheckNodeCerts.
+func checkNodeCerts(cfg config.Config, now time.Time) error {
+	var ca, cert []byte
+	for _, f := range []struct {
+		key, path string
+		data      *[]byte
+	}{{"mqtt.ca_file", cfg.MQTT.CAFile, &ca}, {"mqtt.cert_file", cfg.MQTT.CertFile, &cert}} {
+		if f.path == "" {
+			continue
+		}
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			return fmt.Errorf("%s %q: %w", f.key, f.path, err)
+		}
+		*f.data = b
+	}
+	return provision.CheckNodeCerts(ca, cert, cfg, now)
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCmdSensorCheckMQTTFiles: --check (the unit's ExecStartPre) opens
@@ -19,16 +21,18 @@ import (
 // reads anything); a directory where a file should be stands for an
 // unreadable file there.
 func TestCmdSensorCheckMQTTFiles(t *testing.T) {
+	const TLS = "url: ssl://127.0.0.1:18402\n  username: s1\n  password_file: %[1]s/mqtt.pass\n  ca_file: %[1]s/ca.pem\n  cert_file: %[1]s/node.pem\n  key_file: %[1]s/node-key.pem"
 	for _, tc := range []struct {
 		name    string
 		root    bool // the row means nothing as root
 		mqtt    string
 		outbox  string // "" the default under the test dir
 		prepare func(t *testing.T, dir string)
-		want    []string // "" in want: ok
+		pki     func(caTmpl, tmpl *x509.Certificate) // changes the certificates, CN s1 otherwise
+		want    []string                             // "" in want: ok
 	}{
 		{name: "good, password", mqtt: "username: s1\n  password_file: %[1]s/mqtt.pass"},
-		{name: "good, TLS files", mqtt: "url: ssl://127.0.0.1:18402\n  username: s1\n  password_file: %[1]s/mqtt.pass\n  ca_file: %[1]s/ca.pem\n  cert_file: %[1]s/node.pem\n  key_file: %[1]s/node-key.pem"},
+		{name: "good, TLS files", mqtt: TLS},
 		{name: "password file missing", mqtt: "username: s1\n  password_file: %[1]s/missing.pass", want: []string{"mqtt.password_file", "no such file"}},
 		{name: "password file a directory", mqtt: "username: s1\n  password_file: %[1]s", want: []string{"mqtt.password_file"}},
 		{name: "password file unreadable", root: true, mqtt: "username: s1\n  password_file: %[1]s/mqtt.pass",
@@ -40,6 +44,21 @@ func TestCmdSensorCheckMQTTFiles(t *testing.T) {
 		{name: "key missing", mqtt: "url: ssl://127.0.0.1:18402\n  cert_file: %[1]s/node.pem\n  key_file: %[1]s/gone.pem", want: []string{"mqtt.key_file", "no such file"}},
 		{name: "certificate missing", mqtt: "url: ssl://127.0.0.1:18402\n  cert_file: %[1]s/gone.pem\n  key_file: %[1]s/node-key.pem", want: []string{"mqtt.cert_file", "no such file"}},
 		{name: "certificate not the key's", mqtt: "url: ssl://127.0.0.1:18402\n  cert_file: %[1]s/ca.pem\n  key_file: %[1]s/node-key.pem", want: []string{"mqtt.cert_file", "mqtt.key_file"}},
+		// A certificate the broker would refuse, or take for another
+		// sensor's user (use_identity_as_username): --check said ok until
+		// 2026-12-07, as did node bundle for all but an expired one.
+		{name: "certificate of another sensor", mqtt: TLS, pki: func(_, c *x509.Certificate) { c.Subject.CommonName = "s11" },
+			want: []string{"mqtt.cert_file", `its CN is "s11", not the sensor ID "s1"`}},
+		{name: "certificate of another sensor, custom_acl", mqtt: TLS + "\n  custom_acl: true", pki: func(_, c *x509.Certificate) { c.Subject.CommonName = "s11" }},
+		{name: "certificate naming the sensor in a DNS SAN", mqtt: TLS, pki: func(_, c *x509.Certificate) { c.Subject.CommonName = "node 1"; c.DNSNames = []string{"s1"} }},
+		{name: "certificate of another CA", mqtt: TLS, prepare: otherCA,
+			want: []string{"mqtt.cert_file", "must be signed by the site CA in mqtt.ca_file"}},
+		{name: "certificate expired", mqtt: TLS, pki: func(_, c *x509.Certificate) { c.NotAfter = time.Now().Add(-time.Minute) },
+			want: []string{"mqtt.cert_file", "expired on", "renew it (docs/deploy.md §2)"}},
+		{name: "certificate valid from 3 h ahead", mqtt: TLS, pki: func(_, c *x509.Certificate) { c.NotBefore = time.Now().Add(3 * time.Hour) },
+			want: []string{"mqtt.cert_file", "is valid only from", "check this host's clock"}},
+		{name: "CA expired", mqtt: TLS, pki: func(ca, _ *x509.Certificate) { ca.NotAfter = time.Now().Add(-time.Minute) },
+			want: []string{"mqtt.ca_file", "expired on", "renew it"}},
 		{name: "outbox to be created", outbox: "%[1]s/new/outbox"},
 		{name: "outbox under a file", outbox: "%[1]s/mqtt.pass/outbox", want: []string{"outbox.dir", "not a directory"}},
 		{name: "outbox not writable", root: true, outbox: "%[1]s/ro/outbox",
@@ -50,7 +69,12 @@ func TestCmdSensorCheckMQTTFiles(t *testing.T) {
 				t.Skip("root reads and writes whatever the modes say")
 			}
 			dir := t.TempDir()
-			nodePKI(t, dir)
+			nodePKIOf(t, dir, func(caTmpl, tmpl *x509.Certificate) {
+				tmpl.Subject.CommonName = "s1"
+				if tc.pki != nil {
+					tc.pki(caTmpl, tmpl)
+				}
+			})
 			if err := os.WriteFile(filepath.Join(dir, "mqtt.pass"), []byte("correct horse\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -92,5 +116,18 @@ func TestCmdSensorCheckMQTTFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// otherCA replaces dir's ca.pem by the CA of another PKI.
+func otherCA(t *testing.T, dir string) {
+	t.Helper()
+	ca, _, _ := nodePKI(t, t.TempDir())
+	b, err := os.ReadFile(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

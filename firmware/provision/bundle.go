@@ -6,10 +6,8 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -208,18 +206,13 @@ func checkInputs(in Inputs, now time.Time) (config.Config, string, error) {
 		}
 		dir = d
 	}
-	if in.CA != nil {
-		if _, err := parseCerts(in.CA, now); err != nil {
-			return cfg, "", fmt.Errorf("%w: CA: %w", ErrInputs, err)
-		}
-	}
 	if in.Cert != nil {
-		if _, err := parseCerts(in.Cert, now); err != nil {
-			return cfg, "", fmt.Errorf("%w: client certificate: %w", ErrInputs, err)
-		}
 		if _, err := tls.X509KeyPair(in.Cert, in.Key); err != nil {
 			return cfg, "", fmt.Errorf("%w: client certificate and key: %w", ErrInputs, err)
 		}
+	}
+	if err := CheckNodeCerts(in.CA, in.Cert, cfg, now); err != nil {
+		return cfg, "", fmt.Errorf("%w: %w", ErrInputs, err)
 	}
 	if in.Password != nil {
 		line, rest, _ := strings.Cut(string(in.Password), "\n")
@@ -233,35 +226,4 @@ func checkInputs(in Inputs, now time.Time) (config.Config, string, error) {
 		}
 	}
 	return cfg, dir, nil
-}
-
-// parseCerts decodes every PEM CERTIFICATE block of data and rejects
-// expired certificates and other block types.
-func parseCerts(data []byte, now time.Time) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			if len(bytes.TrimSpace(rest)) > 0 {
-				return nil, errors.New("trailing data that is not PEM")
-			}
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("PEM block %q, want CERTIFICATE", block.Type)
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		if now.After(c.NotAfter) {
-			return nil, fmt.Errorf("certificate %q expired on %s", c.Subject.CommonName, c.NotAfter.UTC().Format(time.DateOnly))
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, errors.New("no PEM CERTIFICATE block")
-	}
-	return certs, nil
 }

@@ -23,4 +23,8 @@
 // removes the bundle files an earlier install left that this bundle does
 // not have. It refuses a directory holding another node's node.yaml
 // (another site or sensor ID) unless forced.
+//
+// Build refuses certificates a broker requiring client certificates would
+// refuse or take for another node (CheckNodeCerts, which sensor --check
+// runs too).
 package provision

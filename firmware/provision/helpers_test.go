@@ -54,6 +54,13 @@ bands:
 // client's PKCS#8 key, valid around testNow and now.
 func testPKI(t testing.TB) (ca, cert, key []byte) {
 	t.Helper()
+	return testPKIOf(t, func(*x509.Certificate) {})
+}
+
+// testPKIOf is testPKI with the client certificate's template changed by
+// edit before it is signed.
+func testPKIOf(t testing.TB, edit func(*x509.Certificate)) (ca, cert, key []byte) {
+	t.Helper()
 	from, until := testNow.Add(-24*time.Hour), time.Now().Add(365*24*time.Hour)
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -72,6 +79,7 @@ func testPKI(t testing.TB) (ca, cert, key []byte) {
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "wing-a-1"},
 		NotBefore: from, NotAfter: until, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	edit(tmpl)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &nodeKey.PublicKey, caKey)
 	if err != nil {
 		t.Fatal(err)

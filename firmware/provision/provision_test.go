@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"os"
@@ -165,7 +166,7 @@ func TestBuildRejectsInputs(t *testing.T) {
 		{"relative path", func(in *Inputs) {
 			in.Config = bytes.ReplaceAll(in.Config, []byte("/etc/rfwarden/"), []byte("etc/"))
 		}, "absolute path"},
-		{"CA not PEM", func(in *Inputs) { in.CA = []byte("hello") }, "CA: "},
+		{"CA not PEM", func(in *Inputs) { in.CA = []byte("hello") }, "CA (mqtt.ca_file): "},
 		{"CA is a key", func(in *Inputs) { in.CA = key }, `"PRIVATE KEY", want CERTIFICATE`},
 		{"key of another cert", func(in *Inputs) { in.Key = otherKey }, "client certificate and key"},
 		{"cert of another key", func(in *Inputs) { in.Cert = otherCert }, "client certificate and key"},
@@ -186,10 +187,54 @@ func TestBuildRejectsInputs(t *testing.T) {
 			}
 		})
 	}
-	// Expired certificates are refused at bundling time.
+	// Expired certificates are refused at bundling time, saying what to do.
 	var buf bytes.Buffer
-	if _, err := Build(&buf, priv, good(), time.Now().Add(10*365*24*time.Hour)); err == nil || !strings.Contains(err.Error(), "expired") {
+	if _, err := Build(&buf, priv, good(), time.Now().Add(10*365*24*time.Hour)); err == nil || !strings.Contains(err.Error(), "expired") ||
+		!strings.Contains(err.Error(), "renew it (docs/deploy.md §2)") {
 		t.Errorf("expired cert: err = %v", err)
+	}
+}
+
+// TestBuildChecksNodeCertificate: node bundle refuses a client
+// certificate the broker would refuse or map to another user. An explorer
+// bundled c11.pem (CN=s11) for sensor s10: the broker made the node user
+// s11 and discarded every publish; and a node.pem of another CA, or valid
+// only from 3 h ahead, was bundled and failed only on the node.
+func TestBuildChecksNodeCertificate(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	otherCA, _, _ := testPKI(t)
+	cfg := nodeConfig("/etc/rfwarden", true)
+	customACL := bytes.Replace(cfg, []byte("  username: wing-a-1\n"), []byte("  username: s11\n  custom_acl: true\n"), 1)
+	tests := []struct {
+		name    string
+		edit    func(*x509.Certificate)
+		config  []byte
+		otherCA bool
+		wantErr string // "" accepted
+	}{
+		{"CN is the sensor ID", func(*x509.Certificate) {}, cfg, false, ""},
+		{"CN of another sensor", func(c *x509.Certificate) { c.Subject.CommonName = "s11" }, cfg, false, `its CN is "s11", not the sensor ID "wing-a-1"`},
+		{"DNS SAN is the sensor ID", func(c *x509.Certificate) { c.Subject.CommonName = "node 10"; c.DNSNames = []string{"x", "wing-a-1"} }, cfg, false, ""},
+		{"another CN with custom_acl", func(c *x509.Certificate) { c.Subject.CommonName = "s11" }, customACL, false, ""},
+		{"signed by another CA", func(*x509.Certificate) {}, cfg, true, "must be signed by the site CA in mqtt.ca_file"},
+		{"server certificate only", func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} }, cfg, false, "allow client authentication"},
+		{"valid from 3 h ahead", func(c *x509.Certificate) { c.NotBefore = testNow.Add(3 * time.Hour) }, cfg, false, "is valid only from 2026-12-01T15:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ca, cert, key := testPKIOf(t, tt.edit)
+			if tt.otherCA {
+				ca = otherCA
+			}
+			var buf bytes.Buffer
+			_, err := Build(&buf, priv, Inputs{Config: tt.config, CA: ca, Cert: cert, Key: key, Password: []byte("pw\n")}, testNow)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.wantErr != "" && (!errors.Is(err, ErrInputs) || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("err = %v, want ErrInputs containing %q", err, tt.wantErr)
+			}
+		})
 	}
 }
 

@@ -1,10 +1,12 @@
 package mqttlink
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"regexp"
 	"strings"
 	"sync"
@@ -255,9 +257,10 @@ func (l *Link) Collectors(prefix string) []prometheus.Collector {
 }
 
 // Hint says what to check for a connection error the operator fixes: the
-// broker's refusal of the credentials or the client ID, or its TLS
-// certificate not trusted, naming the setting of k (a service's Keys)
-// where there is one; "" for other errors. The sensor, fusion and the
+// broker's refusal of the credentials, the client ID or this client's
+// own certificate (a TLS alert), or its TLS certificate not trusted,
+// naming the setting of k (a service's Keys) where there is one; "" for
+// other errors. The sensor, fusion and the
 // dashboard all log it with each failed attempt (Link.Failed): until
 // 2026-12-07 an untrusted certificate had none, and fusion logged
 // "x509: certificate signed by unknown authority" without a word of the
@@ -281,8 +284,35 @@ func Hint(err error, k Keys) string {
 		return "the broker's certificate is not signed by a CA this host trusts: " + trustNote(k)
 	case errors.As(err, &invalid):
 		return "the broker's certificate is expired, not valid yet, or not one for a server: renew it (docs/deploy.md section 2)"
+	case refusedOwnCert(err):
+		if k.Cert == "" {
+			return "the broker refused this client's certificate or asks for one, which this service does not send: connect to the broker's listener for passwords (docs/deploy.md section 2)"
+		}
+		return "the broker refused this node's certificate" + keyNote(k.Cert) + ": renew it, or check this node's clock (docs/deploy.md section 2)"
 	}
 	return ""
+}
+
+// certAlerts are the TLS alerts a broker sends when it refuses a client's
+// certificate: expired (45), bad (42), of an unknown CA (48), or none
+// sent where one is required (116).
+var certAlerts = []tls.AlertError{45, 42, 48, 116}
+
+// refusedOwnCert reports whether err is the broker's TLS alert refusing
+// this client's certificate. crypto/tls returns a received alert as a
+// net.OpError "remote error" around an unexported type whose text is the
+// AlertError's.
+func refusedOwnCert(err error) bool {
+	var remote *net.OpError
+	if !errors.As(err, &remote) || remote.Op != "remote error" || remote.Err == nil {
+		return false
+	}
+	for _, a := range certAlerts {
+		if remote.Err.Error() == a.Error() {
+			return true
+		}
+	}
+	return false
 }
 
 // CredentialsRefused reports whether err is the broker refusing a

@@ -16,6 +16,7 @@ type Keys struct {
 	Credentials string // the username and password
 	CA          string // the CA that should sign the broker's certificate
 	ClientID    string // the client ID
+	Cert        string // the client certificate; "" for a service without one
 }
 
 // Summary says why a connection to the broker failed, or was lost, in a

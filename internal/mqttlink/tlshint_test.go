@@ -24,24 +24,30 @@ import (
 // paho wraps it.
 func tlsHandshakeError(t *testing.T, trusted bool, serverName string, notBefore, notAfter time.Time) error {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, server := selfSigned(t, "broker", notBefore, notAfter)
+	addr := serveTLS(t, &tls.Config{Certificates: []tls.Certificate{server}})
+	cfg := &tls.Config{ServerName: serverName}
+	if trusted {
+		cfg.RootCAs = x509.NewCertPool()
+		cfg.RootCAs.AddCert(cert)
+	}
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+	if err == nil {
+		c.Close()
+		t.Fatal("the handshake succeeded")
+	}
+	return fmt.Errorf("network Error : %w", err)
+}
+
+// serveTLS listens on 127.0.0.1 with cfg until the test ends, makes the
+// TLS handshake with the first client, and returns the address.
+func serveTLS(t *testing.T, cfg *tls.Config) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "broker"},
-		NotBefore: notBefore, NotAfter: notAfter, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		c, err := ln.Accept()
 		if err == nil {
@@ -49,17 +55,7 @@ func tlsHandshakeError(t *testing.T, trusted bool, serverName string, notBefore,
 			c.Close()
 		}
 	}()
-	cfg := &tls.Config{ServerName: serverName}
-	if trusted {
-		cfg.RootCAs = x509.NewCertPool()
-		cfg.RootCAs.AddCert(cert)
-	}
-	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", ln.Addr().String(), cfg)
-	if err == nil {
-		c.Close()
-		t.Fatal("the handshake succeeded")
-	}
-	return fmt.Errorf("network Error : %w", err)
+	return ln.Addr().String()
 }
 
 // TestTLSHint: a broker certificate a service does not trust is logged
@@ -109,5 +105,100 @@ func TestTLSHint(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// selfSigned returns a self-signed CA certificate valid from notBefore to
+// notAfter, usable for clients and servers (for eku alone if given), with
+// its key.
+func selfSigned(t *testing.T, cn string, notBefore, notAfter time.Time, eku ...x509.ExtKeyUsage) (*x509.Certificate, tls.Certificate) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: notBefore, NotAfter: notAfter, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, IsCA: true, BasicConstraintsValid: true}
+	if eku != nil {
+		tmpl.ExtKeyUsage = eku
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return cert, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// clientCertRefusal makes a TLS server on 127.0.0.1 that requires a
+// client certificate signed by trusted (as Mosquitto's
+// require_certificate does), connects to it with client (none if nil) and
+// returns the error of the first read, after the handshake, wrapped as
+// paho wraps it: the broker's alert refusing the client's certificate.
+func clientCertRefusal(t *testing.T, trusted *x509.Certificate, client *tls.Certificate) error {
+	t.Helper()
+	now := time.Now()
+	serverCA, server := selfSigned(t, "broker", now.Add(-time.Hour), now.Add(time.Hour))
+	clientCAs := x509.NewCertPool()
+	clientCAs.AddCert(trusted)
+	addr := serveTLS(t, &tls.Config{Certificates: []tls.Certificate{server}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs})
+	cfg := &tls.Config{RootCAs: x509.NewCertPool(), ServerName: "127.0.0.1"}
+	cfg.RootCAs.AddCert(serverCA)
+	if client != nil { // sent even when the broker names other CAs, as OpenSSL clients do
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return client, nil }
+	}
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+	if err == nil {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Read(make([]byte, 1)) // TLS 1.3: the server's verdict arrives after the client's handshake
+	}
+	if err == nil {
+		t.Fatal("the broker took the client certificate")
+	}
+	return fmt.Errorf("network Error : %w", err)
+}
+
+// TestTLSHintOwnCertificate: a broker refusing the node's own certificate
+// (expired, of another CA, not for clients, or none sent where one is
+// required) is logged
+// with what to do, naming mqtt.cert_file; until 2026-12-07 the node
+// logged "remote error: tls: expired certificate" and nothing more.
+func TestTLSHintOwnCertificate(t *testing.T) {
+	now := time.Now()
+	siteCA, _ := selfSigned(t, "site CA", now.Add(-time.Hour), now.Add(time.Hour))
+	expiredCert, expired := selfSigned(t, "s10", now.Add(-2*time.Hour), now.Add(-time.Hour))
+	_, otherCA := selfSigned(t, "s10", now.Add(-time.Hour), now.Add(time.Hour))
+	serverOnlyCert, serverOnly := selfSigned(t, "s10", now.Add(-time.Hour), now.Add(time.Hour), x509.ExtKeyUsageServerAuth)
+	sensor := Keys{URL: "mqtt.url", CA: "mqtt.ca_file", Cert: "mqtt.cert_file"}
+	const want = "the broker refused this node's certificate (mqtt.cert_file): renew it, or check this node's clock"
+	tests := []struct {
+		name  string
+		err   error
+		keys  Keys
+		alert string
+		want  string
+	}{
+		{"expired", clientCertRefusal(t, expiredCert, &expired), sensor, "expired certificate", want},
+		{"another CA", clientCertRefusal(t, siteCA, &otherCA), sensor, "unknown certificate authority", want},
+		{"not for clients", clientCertRefusal(t, serverOnlyCert, &serverOnly), sensor, "bad certificate", want},
+		{"none sent", clientCertRefusal(t, siteCA, nil), sensor, "certificate required", want},
+		{"fusion, none sent", clientCertRefusal(t, siteCA, nil), Keys{URL: "broker", CA: "ca_file"}, "certificate required",
+			"this service does not send: connect to the broker's listener for passwords"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(tt.err.Error(), tt.alert) {
+				t.Fatalf("the broker's alert is %v, want %q", tt.err, tt.alert)
+			}
+			if got := Hint(tt.err, tt.keys); !strings.Contains(got, tt.want) {
+				t.Errorf("Hint(%v) = %q, want %q", tt.err, got, tt.want)
+			}
+		})
+	}
+	if got := Hint(fmt.Errorf("network Error : %w", &net.OpError{Op: "remote error", Err: tls.AlertError(80)}), sensor); got != "" {
+		t.Errorf("Hint of an internal-error alert = %q, want none", got)
 	}
 }

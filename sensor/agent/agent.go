@@ -1348,7 +1348,7 @@ func (a *Agent) serveOn(l net.Listener) *http.Server {
 // sensorMQTTKeys are node.yaml's settings /healthz's reason, and the
 // log's hint (mqttlink.Hint), point to when the node cannot connect to
 // its broker.
-var sensorMQTTKeys = mqttlink.Keys{URL: "mqtt.url", Credentials: "mqtt.username or mqtt.password_file", CA: "mqtt.ca_file", ClientID: "sensor"}
+var sensorMQTTKeys = mqttlink.Keys{URL: "mqtt.url", Credentials: "mqtt.username or mqtt.password_file", CA: "mqtt.ca_file", ClientID: "sensor", Cert: "mqtt.cert_file"}
 
 // withLink returns h as the node's own monitoring sees it (/healthz and
 // rfwarden_sensor_state): degraded, with the reason, while Run runs and the

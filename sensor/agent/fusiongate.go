@@ -55,11 +55,18 @@ func (a *Agent) gateGraceDur() time.Duration {
 	return gateGrace
 }
 
+// startFusion says what brings fusion's session marker to a sensor: fusion
+// running, with the sensor in its site model (it sends none to another
+// sensor, and reads the site file only when it starts).
+func (a *Agent) startFusion() string {
+	return fmt.Sprintf("start fusion; if it runs, add sensor %s to its site file's sensors: and restart fusion", a.cfg.Sensor)
+}
+
 // gateReason is the health reason of a sensor waiting for fusion's
 // session since since, with depth detections in the outbox.
 func (a *Agent) gateReason(since time.Time, depth int64) string {
-	return fmt.Sprintf("waiting for fusion's session on the broker (start fusion; its marker has not arrived on %s for %s); %d detections wait in the outbox",
-		a.topic(event.KindCmd), time.Since(since).Round(time.Second), depth)
+	return fmt.Sprintf("waiting for fusion's session on the broker (%s; its marker has not arrived on %s for %s); %d detections wait in the outbox",
+		a.startFusion(), a.topic(event.KindCmd), time.Since(since).Round(time.Second), depth)
 }
 
 // sessionMarker opens the gate: fusion's marker arrived on this
@@ -115,7 +122,7 @@ func (a *Agent) watchGate(ctx context.Context) {
 		switch {
 		case waiting && !logged:
 			logged = true
-			a.log.Warn("detections wait for fusion's session on the broker: start fusion (a broker that lost its state, or one fusion never subscribed on, would accept them and drop them)",
+			a.log.Warn("detections wait for fusion's session on the broker: "+a.startFusion()+" (a broker that lost its state, or one fusion never subscribed on, would accept them and drop them)",
 				"marker_topic", a.topic(event.KindCmd), "waiting_for", time.Since(since).Round(time.Second), "outbox_depth", depth)
 		case open && logged:
 			logged = false

@@ -55,8 +55,15 @@ func TestDetectionsWaitForFusionSession(t *testing.T) {
 			<-src.stalled
 			waitAgent(t, func() bool { return a.Health().OutboxDepth == 10 }, "ten detections in the outbox")
 			waitAgent(t, func() bool { return strings.Contains(logs.String(), "detections wait for fusion's session") }, "the wait logged")
+			// fusion running without this sensor in its site model sends no
+			// marker either: the log and the reason say so (until
+			// 2026-12-07 only "start fusion").
+			const unknown = "start fusion; if it runs, add sensor s1 to its site file's sensors: and restart fusion"
+			if !strings.Contains(logs.String(), unknown) {
+				t.Errorf("the wait's warning lacks %q:\n%s", unknown, logs.String())
+			}
 			h := a.Health()
-			if h.State != event.StateDegraded || !strings.Contains(strings.Join(h.Reasons, ";"), "waiting for fusion's session on the broker") ||
+			if h.State != event.StateDegraded || !strings.Contains(strings.Join(h.Reasons, ";"), "waiting for fusion's session on the broker ("+unknown) ||
 				!strings.Contains(strings.Join(h.Reasons, ";"), "10 detections wait in the outbox") {
 				t.Errorf("health while waiting: %s %q, want degraded saying it waits for fusion's session", h.State, h.Reasons)
 			}
