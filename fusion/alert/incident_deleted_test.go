@@ -1,8 +1,11 @@
 package alert
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +19,12 @@ import (
 // alert joining it, the phone in another room) leave it deleted, and the
 // engine drops its copy: the phone's alert in the other room opens a new
 // case. Until 2026-12-07 the copy was written back as a new, open case
-// with no closure or history.
+// with no closure or history. The alert whose new evidence found its case
+// deleted leaves it for a new one too, stored naming that, and no phone
+// case naming the deleted one is noted; reading it back (caseFor) logs at
+// Info, not as a failure: until 2026-12-07 the alert kept naming the
+// deleted case (the dashboard linked to a case not found), its later
+// evidence joined none, and a phone case naming it was noted first.
 func TestDeletedIncidentStaysDeleted(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -32,7 +40,8 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			db := alertDB(t)
-			e, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+			var logs bytes.Buffer
+			e, err := New(DefaultConfig(), wing(t), db, &recorder{}, slog.New(slog.NewTextHandler(&logs, nil)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,10 +82,34 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 					}
 				}
 			}
+			// inCase checks that the engine's alert in room names an
+			// open stored case other than the deleted one, and that the
+			// store's copy of the alert names it too.
+			inCase := func(when, room string) string {
+				t.Helper()
+				for _, a := range e.Active() {
+					if a.Room != room {
+						continue
+					}
+					if a.Incident == "" || a.Incident == id {
+						t.Fatalf("%s: the alert in %s is in incident %q, want one new to it", when, room, a.Incident)
+					}
+					if inc, err := db.Incident(ctx, a.Incident); err != nil || inc.State != store.IncidentOpen {
+						t.Errorf("%s: the alert's new incident stored %+v (err %v), want it open", when, inc, err)
+					}
+					if st, err := db.Alert(ctx, a.ID); err != nil || st.Incident != a.Incident {
+						t.Errorf("%s: alert %s stored in incident %q (err %v), want %s", when, a.ID, st.Incident, err, a.Incident)
+					}
+					return a.Incident
+				}
+				t.Fatalf("%s: no active alert in %s: %+v", when, room, e.Active())
+				return ""
+			}
 			s := tc.before + 3
 			if tc.evidence {
 				hear(s, s+10, "B2-14")
 				gone("after new evidence")
+				inCase("after new evidence", "B2-14")
 				s += 11
 			}
 			hear(s, s+40, "B2-16")
@@ -92,6 +125,30 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 			}
 			if inc, err := db.Incident(ctx, moved); err != nil || inc.State != store.IncidentOpen {
 				t.Errorf("the moved phone's new incident stored %+v (err %v), want it open", inc, err)
+			}
+			inCase("after the phone moved", "B2-16")
+			reps, err := db.PhoneRepeats(ctx, e.site.ID, at(tc.before+2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range reps {
+				if r.Kind == store.RepeatCase && r.Incident == id {
+					t.Errorf("phone case %+v stored after its incident was deleted", r)
+				}
+			}
+			for _, l := range e.cases {
+				for _, c := range l {
+					if c.incident == id && c.at.After(at(tc.before+2)) {
+						t.Errorf("phone case %+v noted after its incident was deleted", c)
+					}
+				}
+			}
+			logs.Reset()
+			if inc := e.incident(ctx, id); inc != nil {
+				t.Errorf("deleted incident %s read back: %+v", id, inc)
+			}
+			if l := logs.String(); !strings.Contains(l, "level=INFO") || strings.Contains(l, "level=WARN") {
+				t.Errorf("reading deleted incident %s logged %q, want it at Info", id, l)
 			}
 		})
 	}
