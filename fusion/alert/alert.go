@@ -2213,7 +2213,7 @@ func (e *Engine) forgetIncidents() {
 // more it was deleted (retention, alert_days after staff closed it, while
 // one of its alerts still fired): the engine drops its copy, logs it and
 // reports gone, and the caller has its firing alerts link again, a new
-// case as for a first sighting (caseGone). Until 2026-12-07 the copy was written back as a new,
+// case as for a first sighting, and logs it (caseGone). Until 2026-12-07 the copy was written back as a new,
 // open case with no closure or history
 // (TestDeletedIncidentStaysDeleted).
 func (e *Engine) storeIncident(ctx context.Context, inc *store.Incident) (gone bool, err error) {
@@ -2229,8 +2229,6 @@ func (e *Engine) storeIncident(ctx context.Context, inc *store.Incident) (gone b
 	if !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
-	e.log.Info("incident deleted from the store while its alerts were held: not written back; its firing alerts open a new case",
-		"incident", inc.ID, "alerts", inc.Alerts)
 	delete(e.incidents, inc.ID)
 	return true, nil
 }
@@ -2478,7 +2476,9 @@ func (e *Engine) roomsAlike(probs map[string]float64, kinds []string, topP float
 // loc of this run (room probabilities probs), under key: its track is
 // loc's (a phone's; a drone visit keeps its key and the track that
 // opened it), its incident is read from the store for its evidence to
-// join, and it is stored with its new track at the next Tick (refresh).
+// join (one the store holds no more, deleted by retention, is left for a
+// new case: caseGone), and it is stored with its new track at the next
+// Tick (refresh).
 // It is not published: it goes on as it was, in its room, with its ID,
 // state, acknowledgement and reminders. loc itself is taken as any fix
 // of an open alert is (ObserveLocation).
@@ -2501,6 +2501,12 @@ func (e *Engine) adoptOrphan(ctx context.Context, o *alertState, key string, loc
 		return nil
 	}
 	inc, err := e.store.Incident(ctx, o.alert.Incident)
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleted by retention after staff closed it: o opens a new case
+		// (TestRestartDeletedIncident).
+		e.caseGone(ctx, o, o.alert.Incident, loc.At)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("alert %s left open by an earlier run: read its incident %s: %w", o.alert.ID, o.alert.Incident, err)
 	}
@@ -3044,10 +3050,13 @@ func (e *Engine) storeCase(ctx context.Context, a *alertState, inc *store.Incide
 // holds that names it leave it and link again (linkIncident), a first, as
 // at a first sighting: a opens a new case, and the others of its track or
 // visit join it. Each is stored again, naming its new case (stale,
-// refresh). Until 2026-12-07 only an alert firing into the deleted case
-// linked again: one whose room or evidence found it deleted kept naming
-// it (stored so, the dashboard linked to a case not found) and its later
-// evidence joined no case (TestDeletedIncidentStaysDeleted).
+// refresh). It is logged at info with the alerts. Until 2026-12-07 only
+// an alert firing into the deleted case linked again: one whose room or
+// evidence found it deleted kept naming it (stored so, the dashboard
+// linked to a case not found) and its later evidence joined no case, and
+// an earlier run's alert continued after a restart failed to read it
+// (adoptOrphan) and kept naming it (TestDeletedIncidentStaysDeleted,
+// TestRestartDeletedIncident).
 func (e *Engine) caseGone(ctx context.Context, a *alertState, id string, now time.Time) {
 	others := make([]*alertState, 0, 1)
 	for _, o := range e.alerts {
@@ -3056,7 +3065,14 @@ func (e *Engine) caseGone(ctx context.Context, a *alertState, id string, now tim
 		}
 	}
 	slices.SortFunc(others, func(x, y *alertState) int { return strings.Compare(x.alert.ID, y.alert.ID) })
-	for _, o := range append([]*alertState{a}, others...) {
+	relink := append([]*alertState{a}, others...)
+	ids := make([]string, len(relink))
+	for i, o := range relink {
+		ids[i] = o.alert.ID
+	}
+	e.log.Info("incident deleted from the store while its alerts were held: not written back; its firing alerts open a new case",
+		"incident", id, "alerts", ids)
+	for _, o := range relink {
 		if o.alert.Incident != id {
 			continue // linked again already
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,60 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 				t.Errorf("reading deleted incident %s logged %q, want it at Info", id, l)
 			}
 		})
+	}
+}
+
+// TestRestartDeletedIncident: fusion stops while a phone's alert fires;
+// staff close its case and retention deletes it; the fusion started again
+// hears the phone and continues the alert left open. The alert leaves the
+// deleted case for a new, open one and is stored naming it. Until
+// 2026-12-07 reading the deleted case failed the fix, and the alert kept
+// naming it.
+func TestRestartDeletedIncident(t *testing.T) {
+	ctx := context.Background()
+	db := alertDB(t)
+	t0 := time.Unix(1_800_000_000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	first := runFirst(t, db, wing(t), t0, func(s int) Location { return phoneFix("trk-old-1", map[string]float64{"B2-14": 0.8}, s, t0) })
+	was := first.Active()
+	if len(was) != 1 || was[0].Incident == "" {
+		t.Fatalf("first run's active %+v, want one alert in an incident", was)
+	}
+	id := was[0].Incident
+	if _, err := db.CloseIncident(ctx, id, "analyst1", "not_found", "cell searched", at(31)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.PruneAlerts(ctx, first.site.ID, at(32)); err != nil || n.Incidents != 1 {
+		t.Fatalf("PruneAlerts deleted %+v (err %v), want the closed incident", n, err)
+	}
+	second, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, second, at(35))
+	for s := 35; s <= 50; s++ {
+		if err := second.ObserveLocation(ctx, phoneFix("trk-new-1", map[string]float64{"B2-14": 0.8}, s, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := second.Tick(ctx, at(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	act := second.Active()
+	if len(act) != 1 || act[0].ID != was[0].ID {
+		t.Fatalf("active after the restart %+v, want %s continued", act, was[0].ID)
+	}
+	a := act[0]
+	if a.Incident == "" || a.Incident == id {
+		t.Fatalf("continued alert in incident %q, want one new to it", a.Incident)
+	}
+	if inc, err := db.Incident(ctx, a.Incident); err != nil || inc.State != store.IncidentOpen || !slices.Contains(inc.Alerts, a.ID) {
+		t.Errorf("new incident stored %+v (err %v), want it open with alert %s", inc, err, a.ID)
+	}
+	if st, err := db.Alert(ctx, a.ID); err != nil || st.Incident != a.Incident {
+		t.Errorf("alert stored in incident %q (err %v), want %s", st.Incident, err, a.Incident)
+	}
+	if inc, err := db.Incident(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleted incident %s stored again: %+v (err %v)", id, inc, err)
 	}
 }
