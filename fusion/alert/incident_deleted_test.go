@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -61,14 +62,7 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 				}
 			}
 			hear(0, tc.before, "B2-14")
-			act := e.Active()
-			if len(act) != 1 || act[0].Incident == "" {
-				t.Fatalf("active %+v, want one alert in an incident", act)
-			}
-			id := act[0].Incident
-			if _, err := db.CloseIncident(ctx, id, "analyst1", "not_found", "cell searched", at(tc.before+1)); err != nil {
-				t.Fatal(err)
-			}
+			_, id := closeOnlyCase(t, e, db, at(tc.before+1))
 			if n, err := db.PruneAlerts(ctx, e.site.ID, at(tc.before+2)); err != nil || n.Incidents != 1 || n.Alerts != 0 {
 				t.Fatalf("PruneAlerts deleted %+v (err %v), want the closed incident alone", n, err)
 			}
@@ -167,14 +161,7 @@ func TestRestartDeletedIncident(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	first := runFirst(t, db, wing(t), t0, func(s int) Location { return phoneFix("trk-old-1", map[string]float64{"B2-14": 0.8}, s, t0) })
-	was := first.Active()
-	if len(was) != 1 || was[0].Incident == "" {
-		t.Fatalf("first run's active %+v, want one alert in an incident", was)
-	}
-	id := was[0].Incident
-	if _, err := db.CloseIncident(ctx, id, "analyst1", "not_found", "cell searched", at(31)); err != nil {
-		t.Fatal(err)
-	}
+	was, id := closeOnlyCase(t, first, db, at(31))
 	if n, err := db.PruneAlerts(ctx, first.site.ID, at(32)); err != nil || n.Incidents != 1 {
 		t.Fatalf("PruneAlerts deleted %+v (err %v), want the closed incident", n, err)
 	}
@@ -192,8 +179,8 @@ func TestRestartDeletedIncident(t *testing.T) {
 		}
 	}
 	act := second.Active()
-	if len(act) != 1 || act[0].ID != was[0].ID {
-		t.Fatalf("active after the restart %+v, want %s continued", act, was[0].ID)
+	if len(act) != 1 || act[0].ID != was.ID {
+		t.Fatalf("active after the restart %+v, want %s continued", act, was.ID)
 	}
 	a := act[0]
 	if a.Incident == "" || a.Incident == id {
@@ -208,4 +195,20 @@ func TestRestartDeletedIncident(t *testing.T) {
 	if inc, err := db.Incident(ctx, id); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted incident %s stored again: %+v (err %v)", id, inc, err)
 	}
+}
+
+// closeOnlyCase checks that e holds one active alert, in an incident,
+// has staff close that incident in db at when ("not_found"), and returns
+// the alert and the incident's ID.
+func closeOnlyCase(t *testing.T, e *Engine, db *store.SQLite, when time.Time) (event.Alert, string) {
+	t.Helper()
+	act := e.Active()
+	if len(act) != 1 || act[0].Incident == "" {
+		t.Fatalf("active %+v, want one alert in an incident", act)
+	}
+	id := act[0].Incident
+	if _, err := db.CloseIncident(context.Background(), id, "analyst1", "not_found", "cell searched", when); err != nil {
+		t.Fatal(err)
+	}
+	return act[0], id
 }
