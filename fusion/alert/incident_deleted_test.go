@@ -22,7 +22,8 @@ import (
 // engine drops its copy: the phone's alert in the other room opens a new
 // case. Until 2026-12-07 the copy was written back as a new, open case
 // with no closure or history. The alert whose new evidence found its case
-// deleted leaves it for a new one too, stored naming that, and no phone
+// deleted leaves it for a new one too, stored naming that, as does the
+// track's other firing alert when its new alert finds it so, and no phone
 // case naming the deleted one is noted; reading it back (caseFor) logs at
 // Info, not as a failure: until 2026-12-07 the alert kept naming the
 // deleted case (the dashboard linked to a case not found), its later
@@ -122,6 +123,11 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 				t.Errorf("the moved phone's new incident stored %+v (err %v), want it open", inc, err)
 			}
 			inCase("after the phone moved", "B2-16")
+			for _, a := range e.Active() {
+				if a.Incident == id {
+					t.Errorf("alert %s (%s, in %s) still names deleted incident %s", a.ID, a.State, a.Room, id)
+				}
+			}
 			reps, err := db.PhoneRepeats(ctx, e.site.ID, at(tc.before+2))
 			if err != nil {
 				t.Fatal(err)
