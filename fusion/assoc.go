@@ -445,12 +445,22 @@ func (tr *tracker) carries(t *track, g *group) bool {
 // continues reports whether detection d may be of the track open alert a
 // follows, as far as a stored alert tells (journaler.markAlerted): a is a
 // phone's (it has a track and its latest fix's centre frequency, which a
-// drone's lacks), of d's class, active when d was taken, and d's spectrum
+// drone's lacks), of d's class, active when d was taken, d's spectrum
 // touches a's latest fix's centre, tolHz allowed (for a class that hops,
-// within its hop span), as carries links a group to a track. Neither
-// position nor link is stored with an alert.
-func (tr *tracker) continues(a event.Alert, d event.Detection) bool {
+// within its hop span), as carries links a group to a track, and d's
+// sensor is one of heardBy, the sensors that heard a's stored evidence
+// (nil: not known, any sensor). Neither position nor link is stored with
+// an alert. The sensors tell apart phones on one carrier (LTE and NR
+// handsets on one cell share its uplink centre) heard by sensors apart:
+// until 2026-12-07 a second phone on the carrier, in a cell across the
+// wing, its detections in the journal only, counted as alerted already
+// and was not alerted at the replay (TestJournalReplayAlertsOnce). Two
+// such phones heard by the same sensors are not told apart by it.
+func (tr *tracker) continues(a event.Alert, heardBy map[string]bool, d event.Detection) bool {
 	if a.Track == "" || a.FreqHz <= 0 || a.Class != d.Class || d.TimeNS < a.ActiveNS {
+		return false
+	}
+	if heardBy != nil && !heardBy[d.Sensor] {
 		return false
 	}
 	off := math.Abs(d.CenterHz - a.FreqHz)

@@ -273,27 +273,31 @@ func TestTrackerReusable(t *testing.T) {
 // phone alert's track (journaler.markAlerted) when it is of the alert's
 // class, taken after the alert became active, and its spectrum touches
 // the alert's latest fix's centre, FreqTolHz allowed (a hopping class:
-// within its hop span); never for an alert with no track or frequency.
+// within its hop span), and its sensor heard the alert's evidence (when
+// that is known); never for an alert with no track or frequency.
 func TestTrackerContinues(t *testing.T) {
 	tr := tracker{tolHz: 200e3, hopSpanHz: defaultHopSpanHz}
 	at := time.Unix(1_800_000_000, 0)
 	a := event.Alert{Track: "trk-1", Class: event.ClassLTE, FreqHz: 1.75e9, ActiveNS: at.UnixNano()}
 	d := testDet("d1", "s1", at.Add(time.Second), -60) // LTE, 1.75 GHz, 5 MHz wide
 	for _, tc := range []struct {
-		name string
-		a    func(*event.Alert)
-		d    func(*event.Detection)
-		want bool
+		name    string
+		a       func(*event.Alert)
+		d       func(*event.Detection)
+		heardBy map[string]bool
+		want    bool
 	}{
-		{"same carrier", nil, nil, true},
-		{"centre at its edge, tolerance allowed", nil, func(d *event.Detection) { d.CenterHz += 2.5e6 + 150e3 }, true},
-		{"another carrier", nil, func(d *event.Detection) { d.CenterHz += 2.5e6 + 250e3 }, false},
-		{"another class", nil, func(d *event.Detection) { d.Class = event.ClassGSM }, false},
-		{"before the alert", nil, func(d *event.Detection) { d.TimeNS = at.Add(-time.Second).UnixNano() }, false},
-		{"alert of no track", func(a *event.Alert) { a.Track = "" }, nil, false},
-		{"alert with no frequency", func(a *event.Alert) { a.FreqHz = 0 }, nil, false},
+		{"same carrier", nil, nil, nil, true},
+		{"same carrier, a sensor of its evidence", nil, nil, map[string]bool{"s1": true, "s3": true}, true},
+		{"same carrier, no sensor of its evidence", nil, nil, map[string]bool{"s2": true, "s4": true}, false},
+		{"centre at its edge, tolerance allowed", nil, func(d *event.Detection) { d.CenterHz += 2.5e6 + 150e3 }, nil, true},
+		{"another carrier", nil, func(d *event.Detection) { d.CenterHz += 2.5e6 + 250e3 }, nil, false},
+		{"another class", nil, func(d *event.Detection) { d.Class = event.ClassGSM }, nil, false},
+		{"before the alert", nil, func(d *event.Detection) { d.TimeNS = at.Add(-time.Second).UnixNano() }, nil, false},
+		{"alert of no track", func(a *event.Alert) { a.Track = "" }, nil, nil, false},
+		{"alert with no frequency", func(a *event.Alert) { a.FreqHz = 0 }, nil, nil, false},
 		{"hopping class within its span", func(a *event.Alert) { a.Class = event.ClassBluetooth; a.FreqHz = 2.402e9 },
-			func(d *event.Detection) { d.Class = event.ClassBluetooth; d.CenterHz = 2.480e9; d.BandwidthHz = 1e6 }, true},
+			func(d *event.Detection) { d.Class = event.ClassBluetooth; d.CenterHz = 2.480e9; d.BandwidthHz = 1e6 }, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, d := a, d
@@ -303,7 +307,7 @@ func TestTrackerContinues(t *testing.T) {
 			if tc.d != nil {
 				tc.d(&d)
 			}
-			if got := tr.continues(a, d); got != tc.want {
+			if got := tr.continues(a, tc.heardBy, d); got != tc.want {
 				t.Errorf("continues = %v, want %v", got, tc.want)
 			}
 		})

@@ -267,7 +267,8 @@ func (jr *journaler) markStored(ctx context.Context, ids []string, from, to int6
 // taken, or received, at from), those whose group was alerted on before
 // the stop came ahead of the flush that would have stored them, and
 // returns how many: those a stored alert names as its evidence, and
-// those that continued an open phone alert (continues) when its
+// those that continued an open phone alert (continues: on its carrier,
+// heard by a sensor that heard its evidence, evidenceSensors) when its
 // evidence does not name them (an alert stores the first
 // alert.MaxAlertEvidence detections it gains, and is stored again only
 // at its next refresh). Handle stores and locates them again, and their
@@ -286,7 +287,7 @@ func (jr *journaler) markStored(ctx context.Context, ids []string, from, to int6
 // held (up to 100 000), and one resolved long ago whose evidence named
 // an ID a sensor used again kept the replay from alerting on that
 // detection's group. It reads them with three queries, however many the
-// detections. Evidence names a detection by its ID alone: a sensor that
+// detections, and the evidence of each open phone alert with one more. Evidence names a detection by its ID alone: a sensor that
 // reuses IDs (a counter reset by a reflash; rfwarden's sensors put a
 // random boot ID in each) may have one group of the replay taken for
 // alerted by an open alert, its emission alerted on at its next fix
@@ -321,11 +322,18 @@ func (jr *journaler) markAlerted(ctx context.Context, dets []event.Detection, fr
 			named[id] = true
 		}
 	}
+	last := from
+	for _, d := range dets {
+		last = max(last, d.TimeNS)
+	}
+	heardBy := jr.evidenceSensors(ctx, alerts[:open], ahead, last)
 	jr.e.mu.Lock()
 	defer jr.e.mu.Unlock()
 	n := 0
 	for _, d := range dets {
-		if jr.e.alerted[d.ID] || !named[d.ID] && !slices.ContainsFunc(alerts[:open], func(a event.Alert) bool { return jr.e.tracker.continues(a, d) }) {
+		if jr.e.alerted[d.ID] || !named[d.ID] && !slices.ContainsFunc(alerts[:open], func(a event.Alert) bool {
+			return jr.e.tracker.continues(a, heardBy[a.ID], d)
+		}) {
 			continue
 		}
 		if jr.e.alerted == nil {
@@ -335,6 +343,43 @@ func (jr *journaler) markAlerted(ctx context.Context, dets []event.Detection, fr
 		n++
 	}
 	return n
+}
+
+// evidenceSensors returns, of each open phone alert of alerts (one a
+// journaled detection may continue: it has a track and a frequency), the
+// sensors that heard its stored evidence, as the time series holds it
+// (DetectionsByID, from ahead before the alert became active to ahead
+// after last, the latest journaled detection's time): markAlerted takes a
+// detection on the alert's carrier heard by none of them for another
+// phone's. An alert whose evidence the store does not find (InfluxDB's
+// spool, a store that failed) has no entry: any sensor may continue it.
+func (jr *journaler) evidenceSensors(ctx context.Context, alerts []event.Alert, ahead time.Duration, last int64) map[string]map[string]bool {
+	sb, ok := beneath(jr.e.deps.TimeSeries).(storedByID)
+	if !ok {
+		return nil
+	}
+	heardBy := map[string]map[string]bool{}
+	for _, a := range alerts {
+		if a.Track == "" || a.FreqHz <= 0 || len(a.Evidence) == 0 {
+			continue
+		}
+		by := map[string]bool{}
+		for chunk := range slices.Chunk(a.Evidence, store.MaxIDs) {
+			recs, err := sb.DetectionsByID(ctx, jr.e.deps.Site.ID, time.Unix(0, a.ActiveNS).Add(-ahead), time.Unix(0, last).Add(ahead), chunk)
+			if err != nil {
+				jr.e.log.Warn("intake journal: the store did not say which sensors heard an open alert's evidence; a journaled detection on its carrier heard by any sensor counts as alerted already", "alert", a.ID, "err", err)
+				by = nil
+				break
+			}
+			for _, r := range recs {
+				by[r.Sensor] = true
+			}
+		}
+		if len(by) > 0 {
+			heardBy[a.ID] = by
+		}
+	}
+	return heardBy
 }
 
 // flushCount is how many flushes have emptied the store buffer.

@@ -64,12 +64,19 @@ func alertIDs(t *testing.T, db *store.SQLite, site string) []string {
 // continued it, its stored evidence naming none of the group's
 // detections. In the third the group had not closed: nothing alerted on
 // it; in the fourth neither, of a second phone, on another carrier in
-// another cell, while the first phone's alert is open. The fusion started again replays the journal: each
-// journaled detection is stored once, the first two cases' alert is the
-// phone's only one, and the last two cases' emission raises its alert.
-// Until 2026-12-07 the first two cases' replay located the lone
+// another cell, while the first phone's alert is open; in the fifth
+// neither, of a second phone on the first's carrier, in a cell across
+// the wing, heard only by sensors that did not hear the first. The sixth
+// is as the second, the first phone heard by some sensors and the group
+// by one of them alone.
+// The fusion started again replays the journal: each journaled detection
+// is stored once, the first, second and sixth cases' alert is the
+// phone's only one, and the third to fifth cases' emission raises its
+// alert. Until 2026-12-07 the first two cases' replay located the lone
 // detection again on a new track, without the detections around it, in
-// no cell, and raised a second alert for it.
+// no cell, and raised a second alert for it; and the fifth case's phone,
+// taken for the first's (the same carrier), was not alerted at the
+// replay.
 func TestJournalReplayAlertsOnce(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -98,6 +105,15 @@ func TestJournalReplayAlertsOnce(t *testing.T) {
 			before: []string{"status all online", "emit p1 class=lte x=7 y=9 tx=15 every=1s for=12s", "advance 1s"},
 			killed: []string{"emit p2 class=lte x=32 y=2 tx=15 freq=1.76e9"},
 			raised: 1},
+		{name: "killed before its group closed, a phone on its carrier heard by other sensors alerted",
+			before: []string{"status all online", "emit p1 class=lte x=7 y=9 tx=15 every=1s for=12s missed=s2,s4,s6", "advance 1s"},
+			killed: []string{"emit p2 class=lte x=32 y=2 tx=15 missed=s1,s3,s5,s7"},
+			raised: 1},
+		{name: "it continued the alert stored before the kill, heard by some of its sensors",
+			before:    []string{"status all online", "emit p1 class=lte x=7 y=9 tx=15 every=1s for=12s missed=s2,s4,s6", "advance 1s"},
+			killed:    []string{"emit p1 class=lte x=7 y=9 tx=15 missed=s2,s3,s4,s5,s6,s7"},
+			tick:      true,
+			continued: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			replayAlertsOnce(t, tc.before, tc.killed, tc.tick, tc.continued, tc.raised)

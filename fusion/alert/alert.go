@@ -224,6 +224,10 @@ type alertState struct {
 	// acknowledged alert's AckLasts lapsed, that alert's incident: it
 	// joins it (linkIncident).
 	caseOf string
+	// lostCase is, while it links again (caseGone), the incident it was
+	// in that the store holds no more: a case it opens then takes another
+	// ID (newIncident).
+	lostCase string
 	// caseUnplaced says a drone alert joined its case (linkIncident)
 	// while its fixes had placed it nowhere (an empty path): the case of
 	// the latest drone seen within the drop rule's window. Its first
@@ -1855,7 +1859,7 @@ func (e *Engine) incidentRoom(ctx context.Context, a *alertState, room string, a
 	if e.store == nil {
 		return nil
 	}
-	if _, err := e.storeIncident(ctx, inc); err != nil {
+	if err := e.storeCase(ctx, a, inc, at); err != nil {
 		return fmt.Errorf("store incident %s with alert %s's room %s: %w", inc.ID, a.alert.ID, room, err)
 	}
 	return nil
@@ -1908,7 +1912,7 @@ func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Ti
 	if e.store == nil {
 		return nil
 	}
-	if _, err := e.storeIncident(ctx, inc); err != nil {
+	if err := e.storeCase(ctx, a, inc, at); err != nil {
 		return fmt.Errorf("store incident %s with alert %s's evidence: %w", inc.ID, a.alert.ID, err)
 	}
 	return nil
@@ -2209,8 +2213,8 @@ func (e *Engine) forgetIncidents() {
 // updates the store's (store.IncidentUpdater). When the store holds it no
 // more it was deleted (retention, alert_days after staff closed it, while
 // one of its alerts still fired): the engine drops its copy, logs it and
-// reports gone, and its alerts' next link opens a new case, as for a
-// first sighting. Until 2026-12-07 the copy was written back as a new,
+// reports gone, and the caller has its firing alerts link again, a new
+// case as for a first sighting, and logs it (caseGone). Until 2026-12-07 the copy was written back as a new,
 // open case with no closure or history
 // (TestDeletedIncidentStaysDeleted).
 func (e *Engine) storeIncident(ctx context.Context, inc *store.Incident) (gone bool, err error) {
@@ -2226,8 +2230,6 @@ func (e *Engine) storeIncident(ctx context.Context, inc *store.Incident) (gone b
 	if !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
-	e.log.Info("incident deleted from the store while its alerts were held: not written back; the next alert to link opens a new case",
-		"incident", inc.ID, "alerts", inc.Alerts)
 	delete(e.incidents, inc.ID)
 	return true, nil
 }
@@ -2475,7 +2477,9 @@ func (e *Engine) roomsAlike(probs map[string]float64, kinds []string, topP float
 // loc of this run (room probabilities probs), under key: its track is
 // loc's (a phone's; a drone visit keeps its key and the track that
 // opened it), its incident is read from the store for its evidence to
-// join, and it is stored with its new track at the next Tick (refresh).
+// join (one the store holds no more, deleted by retention, is left for a
+// new case: caseGone), and it is stored with its new track at the next
+// Tick (refresh).
 // It is not published: it goes on as it was, in its room, with its ID,
 // state, acknowledgement and reminders. loc itself is taken as any fix
 // of an open alert is (ObserveLocation).
@@ -2498,6 +2502,12 @@ func (e *Engine) adoptOrphan(ctx context.Context, o *alertState, key string, loc
 		return nil
 	}
 	inc, err := e.store.Incident(ctx, o.alert.Incident)
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleted by retention after staff closed it: o opens a new case
+		// (TestRestartDeletedIncident).
+		e.caseGone(ctx, o, o.alert.Incident, loc.At)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("alert %s left open by an earlier run: read its incident %s: %w", o.alert.ID, o.alert.Incident, err)
 	}
@@ -2512,7 +2522,8 @@ func (e *Engine) adoptOrphan(ctx context.Context, o *alertState, key string, loc
 // its detections are added to it, a's incident becomes o's) and is
 // closed, by "fusion" with outcome "other" and a note naming o's: a case
 // of one phone is not left open with no live alert. Until 2026-12-05 it
-// was.
+// was. When o's incident was deleted from the store (storeIncident), a's
+// stays open and o joins it (caseGone).
 func (e *Engine) continuedAs(ctx context.Context, a, o *alertState, now time.Time) error {
 	a.alert.Summary += "; continued as alert " + o.alert.ID + ", left open by fusion before its restart"
 	from, to := e.incidents[a.alert.Incident], e.incidents[o.alert.Incident]
@@ -2526,6 +2537,18 @@ func (e *Engine) continuedAs(ctx context.Context, a, o *alertState, now time.Tim
 			}
 		}
 		to.UpdatedNS = max(to.UpdatedNS, now.UnixNano())
+		if e.store != nil {
+			gone, err := e.storeIncident(ctx, to)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("store incident %s with merged alert %s: %w", to.ID, a.alert.ID, err))
+			}
+			if gone {
+				// o's case was deleted: a's stays open, and o joins it
+				// as a's track's (caseGone).
+				e.caseGone(ctx, o, to.ID, now)
+				return errors.Join(append(errs, e.transition(ctx, a, StateResolved, now))...)
+			}
+		}
 		note := fmt.Sprintf("merged into incident %s: its alert %s continued as alert %s, left open by fusion before its restart", to.ID, a.alert.ID, o.alert.ID)
 		wasOpen := from.State != store.IncidentClosed // staff may have closed it already: their closure stands
 		delete(e.incidents, from.ID)                  // no alert joins it any more
@@ -2535,11 +2558,6 @@ func (e *Engine) continuedAs(ctx context.Context, a, o *alertState, now time.Tim
 		if e.store != nil && wasOpen {
 			if _, err := e.store.CloseIncident(ctx, from.ID, "fusion", "other", note, now); err != nil && !errors.Is(err, store.ErrClosed) {
 				errs = append(errs, fmt.Errorf("close incident %s merged into %s: %w", from.ID, to.ID, err))
-			}
-		}
-		if e.store != nil {
-			if _, err := e.storeIncident(ctx, to); err != nil {
-				errs = append(errs, fmt.Errorf("store incident %s with merged alert %s: %w", to.ID, a.alert.ID, err))
 			}
 		}
 	}
@@ -2973,9 +2991,6 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 		return
 	}
 	a.alert.Incident = inc.ID
-	if a.rule.Kind == KindUnauthorisedUplink {
-		e.notePhoneCase(ctx, a, inc.ID, now)
-	}
 	for _, b := range a.bursts {
 		// The alerts a fired on, which never fired themselves: linked
 		// to its case with their detections, for the timeline.
@@ -3007,9 +3022,65 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			e.log.Warn("store incident", "id", inc.ID, "err", err)
 		}
 		if gone { // the case it joined was deleted: it opens another
-			a.alert.Incident, a.caseOf = "", ""
-			e.linkIncident(ctx, a, now)
+			e.caseGone(ctx, a, inc.ID, now)
+			return
 		}
+	}
+	if a.rule.Kind == KindUnauthorisedUplink {
+		// Noted once its case is written: until 2026-12-07 it was
+		// noted before, and a case deleted from the store was noted
+		// (and stored) as the phone's, for caseFor to read.
+		e.notePhoneCase(ctx, a, inc.ID, now)
+	}
+}
+
+// storeCase writes inc, the incident of alert a, to the store (not nil;
+// storeIncident); when the store holds it no more a leaves it and links
+// again (caseGone).
+func (e *Engine) storeCase(ctx context.Context, a *alertState, inc *store.Incident, now time.Time) error {
+	gone, err := e.storeIncident(ctx, inc)
+	if gone {
+		e.caseGone(ctx, a, inc.ID, now)
+	}
+	return err
+}
+
+// caseGone is called when the store holds incident id no more (deleted by
+// retention after staff closed it; storeIncident reports it gone): a, the
+// alert whose write found it so, and every other firing alert the engine
+// holds that names it leave it and link again (linkIncident), a first, as
+// at a first sighting: a opens a new case, and the others of its track or
+// visit join it. Each is stored again, naming its new case (stale,
+// refresh). It is logged at info with the alerts. Until 2026-12-07 only
+// an alert firing into the deleted case linked again: one whose room or
+// evidence found it deleted kept naming it (stored so, the dashboard
+// linked to a case not found) and its later evidence joined no case, and
+// an earlier run's alert continued after a restart failed to read it
+// (adoptOrphan) and kept naming it (TestDeletedIncidentStaysDeleted,
+// TestRestartDeletedIncident).
+func (e *Engine) caseGone(ctx context.Context, a *alertState, id string, now time.Time) {
+	others := make([]*alertState, 0, 1)
+	for _, o := range e.alerts {
+		if o != a && o.state == StateFiring && o.alert.Incident == id {
+			others = append(others, o)
+		}
+	}
+	slices.SortFunc(others, func(x, y *alertState) int { return strings.Compare(x.alert.ID, y.alert.ID) })
+	relink := append([]*alertState{a}, others...)
+	ids := make([]string, len(relink))
+	for i, o := range relink {
+		ids[i] = o.alert.ID
+	}
+	e.log.Info("incident deleted from the store while its alerts were held: not written back; its firing alerts open a new case",
+		"incident", id, "alerts", ids)
+	for _, o := range relink {
+		if o.alert.Incident != id {
+			continue // linked again already
+		}
+		o.alert.Incident, o.caseOf, o.lostCase = "", "", id
+		o.stale = true
+		e.linkIncident(ctx, o, now)
+		o.lostCase = ""
 	}
 }
 
@@ -3070,6 +3141,11 @@ func (e *Engine) incident(ctx context.Context, id string) *store.Incident {
 		return inc
 	}
 	inc, err := e.store.Incident(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleted by retention after staff closed it: nothing failed.
+		e.log.Info("earlier case deleted from the store: the alert opens one of its own", "incident", id)
+		return nil
+	}
 	if err != nil {
 		e.log.Warn("phone's earlier case unread: the alert opens one of its own", "incident", id, "err", err)
 		return nil
@@ -3338,13 +3414,19 @@ func (e *Engine) recase(ctx context.Context, a *alertState, now time.Time) error
 	}
 	inc.UpdatedNS = max(inc.UpdatedNS, now.UnixNano())
 	var err error
+	gone := false
 	if e.store != nil {
-		if _, serr := e.storeIncident(ctx, inc); serr != nil {
+		var serr error
+		if gone, serr = e.storeIncident(ctx, inc); serr != nil {
 			err = fmt.Errorf("store incident %s without alert %s, placed far from its drone: %w", inc.ID, a.alert.ID, serr)
 		}
 	}
-	a.alert.Incident = ""
-	e.linkIncident(ctx, a, now)
+	if gone {
+		e.caseGone(ctx, a, inc.ID, now) // its other alerts leave it too
+	} else {
+		a.alert.Incident = ""
+		e.linkIncident(ctx, a, now)
+	}
 	a.stale = true // stored and published with its case (refresh)
 	return err
 }
@@ -3446,8 +3528,17 @@ func (e *Engine) nearDroneRoom(room string, d *alertState, radiusM float64) bool
 	return false
 }
 
+// newIncident opens an incident of kind for a at now, held by the engine
+// and not yet stored. Its ID is "inc-" and a's ID; one a opens as it links
+// again, its case deleted from the store (lostCase), has the Unix time of
+// now after that too: the deleted case may have had the plain ID, and is
+// not written back (storeIncident).
 func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.Incident {
-	inc := &store.Incident{ID: "inc-" + a.alert.ID, Site: e.site.ID, Kind: kind, Summary: a.alert.Summary,
+	id := "inc-" + a.alert.ID
+	if a.lostCase != "" {
+		id += "-" + strconv.FormatInt(now.Unix(), 10)
+	}
+	inc := &store.Incident{ID: id, Site: e.site.ID, Kind: kind, Summary: a.alert.Summary,
 		State: "open", OpenedNS: now.UnixNano()}
 	e.incidents[inc.ID] = inc
 	e.unstored[inc.ID] = true

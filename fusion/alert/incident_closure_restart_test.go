@@ -37,14 +37,7 @@ func TestRestartKeepsStaffClosure(t *testing.T) {
 				return phoneFix(track, map[string]float64{"B2-14": 0.8}, s, t0)
 			}
 			first := runFirst(t, db, wing(t), t0, func(s int) Location { return fix("trk-old-1", s) })
-			act := first.Active()
-			if len(act) != 1 || act[0].Incident == "" {
-				t.Fatalf("before the restart %+v, want one alert in an incident", act)
-			}
-			id := act[0].Incident
-			if _, err := db.CloseIncident(ctx, id, "analyst1", "not_found", "cell searched", at(32)); err != nil {
-				t.Fatal(err)
-			}
+			_, id := closeOnlyCase(t, first, db, at(32))
 
 			second, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
 			if err != nil {

@@ -1,11 +1,16 @@
 package alert
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -16,7 +21,13 @@ import (
 // alert joining it, the phone in another room) leave it deleted, and the
 // engine drops its copy: the phone's alert in the other room opens a new
 // case. Until 2026-12-07 the copy was written back as a new, open case
-// with no closure or history.
+// with no closure or history. The alert whose new evidence found its case
+// deleted leaves it for a new one too, stored naming that, as does the
+// track's other firing alert when its new alert finds it so, and no phone
+// case naming the deleted one is noted; reading it back (caseFor) logs at
+// Info, not as a failure: until 2026-12-07 the alert kept naming the
+// deleted case (the dashboard linked to a case not found), its later
+// evidence joined none, and a phone case naming it was noted first.
 func TestDeletedIncidentStaysDeleted(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -32,7 +43,8 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			db := alertDB(t)
-			e, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+			var logs bytes.Buffer
+			e, err := New(DefaultConfig(), wing(t), db, &recorder{}, slog.New(slog.NewTextHandler(&logs, nil)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,14 +63,7 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 				}
 			}
 			hear(0, tc.before, "B2-14")
-			act := e.Active()
-			if len(act) != 1 || act[0].Incident == "" {
-				t.Fatalf("active %+v, want one alert in an incident", act)
-			}
-			id := act[0].Incident
-			if _, err := db.CloseIncident(ctx, id, "analyst1", "not_found", "cell searched", at(tc.before+1)); err != nil {
-				t.Fatal(err)
-			}
+			_, id := closeOnlyCase(t, e, db, at(tc.before+1))
 			if n, err := db.PruneAlerts(ctx, e.site.ID, at(tc.before+2)); err != nil || n.Incidents != 1 || n.Alerts != 0 {
 				t.Fatalf("PruneAlerts deleted %+v (err %v), want the closed incident alone", n, err)
 			}
@@ -73,10 +78,34 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 					}
 				}
 			}
+			// inCase checks that the engine's alert in room names an
+			// open stored case other than the deleted one, and that the
+			// store's copy of the alert names it too.
+			inCase := func(when, room string) string {
+				t.Helper()
+				for _, a := range e.Active() {
+					if a.Room != room {
+						continue
+					}
+					if a.Incident == "" || a.Incident == id {
+						t.Fatalf("%s: the alert in %s is in incident %q, want one new to it", when, room, a.Incident)
+					}
+					if inc, err := db.Incident(ctx, a.Incident); err != nil || inc.State != store.IncidentOpen {
+						t.Errorf("%s: the alert's new incident stored %+v (err %v), want it open", when, inc, err)
+					}
+					if st, err := db.Alert(ctx, a.ID); err != nil || st.Incident != a.Incident {
+						t.Errorf("%s: alert %s stored in incident %q (err %v), want %s", when, a.ID, st.Incident, err, a.Incident)
+					}
+					return a.Incident
+				}
+				t.Fatalf("%s: no active alert in %s: %+v", when, room, e.Active())
+				return ""
+			}
 			s := tc.before + 3
 			if tc.evidence {
 				hear(s, s+10, "B2-14")
 				gone("after new evidence")
+				inCase("after new evidence", "B2-14")
 				s += 11
 			}
 			hear(s, s+40, "B2-16")
@@ -93,6 +122,99 @@ func TestDeletedIncidentStaysDeleted(t *testing.T) {
 			if inc, err := db.Incident(ctx, moved); err != nil || inc.State != store.IncidentOpen {
 				t.Errorf("the moved phone's new incident stored %+v (err %v), want it open", inc, err)
 			}
+			inCase("after the phone moved", "B2-16")
+			for _, a := range e.Active() {
+				if a.Incident == id {
+					t.Errorf("alert %s (%s, in %s) still names deleted incident %s", a.ID, a.State, a.Room, id)
+				}
+			}
+			reps, err := db.PhoneRepeats(ctx, e.site.ID, at(tc.before+2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range reps {
+				if r.Kind == store.RepeatCase && r.Incident == id {
+					t.Errorf("phone case %+v stored after its incident was deleted", r)
+				}
+			}
+			for _, l := range e.cases {
+				for _, c := range l {
+					if c.incident == id && c.at.After(at(tc.before+2)) {
+						t.Errorf("phone case %+v noted after its incident was deleted", c)
+					}
+				}
+			}
+			logs.Reset()
+			if inc := e.incident(ctx, id); inc != nil {
+				t.Errorf("deleted incident %s read back: %+v", id, inc)
+			}
+			if l := logs.String(); !strings.Contains(l, "level=INFO") || strings.Contains(l, "level=WARN") {
+				t.Errorf("reading deleted incident %s logged %q, want it at Info", id, l)
+			}
 		})
 	}
+}
+
+// TestRestartDeletedIncident: fusion stops while a phone's alert fires;
+// staff close its case and retention deletes it; the fusion started again
+// hears the phone and continues the alert left open. The alert leaves the
+// deleted case for a new, open one and is stored naming it. Until
+// 2026-12-07 reading the deleted case failed the fix, and the alert kept
+// naming it.
+func TestRestartDeletedIncident(t *testing.T) {
+	ctx := context.Background()
+	db := alertDB(t)
+	t0 := time.Unix(1_800_000_000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	first := runFirst(t, db, wing(t), t0, func(s int) Location { return phoneFix("trk-old-1", map[string]float64{"B2-14": 0.8}, s, t0) })
+	was, id := closeOnlyCase(t, first, db, at(31))
+	if n, err := db.PruneAlerts(ctx, first.site.ID, at(32)); err != nil || n.Incidents != 1 {
+		t.Fatalf("PruneAlerts deleted %+v (err %v), want the closed incident", n, err)
+	}
+	second, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, second, at(35))
+	for s := 35; s <= 50; s++ {
+		if err := second.ObserveLocation(ctx, phoneFix("trk-new-1", map[string]float64{"B2-14": 0.8}, s, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := second.Tick(ctx, at(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	act := second.Active()
+	if len(act) != 1 || act[0].ID != was.ID {
+		t.Fatalf("active after the restart %+v, want %s continued", act, was.ID)
+	}
+	a := act[0]
+	if a.Incident == "" || a.Incident == id {
+		t.Fatalf("continued alert in incident %q, want one new to it", a.Incident)
+	}
+	if inc, err := db.Incident(ctx, a.Incident); err != nil || inc.State != store.IncidentOpen || !slices.Contains(inc.Alerts, a.ID) {
+		t.Errorf("new incident stored %+v (err %v), want it open with alert %s", inc, err, a.ID)
+	}
+	if st, err := db.Alert(ctx, a.ID); err != nil || st.Incident != a.Incident {
+		t.Errorf("alert stored in incident %q (err %v), want %s", st.Incident, err, a.Incident)
+	}
+	if inc, err := db.Incident(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleted incident %s stored again: %+v (err %v)", id, inc, err)
+	}
+}
+
+// closeOnlyCase checks that e holds one active alert, in an incident,
+// has staff close that incident in db at when ("not_found"), and returns
+// the alert and the incident's ID.
+func closeOnlyCase(t *testing.T, e *Engine, db *store.SQLite, when time.Time) (event.Alert, string) {
+	t.Helper()
+	act := e.Active()
+	if len(act) != 1 || act[0].Incident == "" {
+		t.Fatalf("active %+v, want one alert in an incident", act)
+	}
+	id := act[0].Incident
+	if _, err := db.CloseIncident(context.Background(), id, "analyst1", "not_found", "cell searched", when); err != nil {
+		t.Fatal(err)
+	}
+	return act[0], id
 }
