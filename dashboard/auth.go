@@ -207,7 +207,9 @@ func (u *Users) recordWrite(start time.Time, err error) {
 	}
 }
 
-// NewUsers creates the users table in db if needed.
+// NewUsers creates the users table in db if needed, upgrading an older
+// one, and records the schema version (store.MarkSchema). A database a
+// newer rfwarden made is refused (store.ErrNewerSchema).
 func NewUsers(ctx context.Context, db *sql.DB, opt UsersOptions) (*Users, error) {
 	const ddl = `CREATE TABLE IF NOT EXISTS dashboard_users (
 	name TEXT PRIMARY KEY,
@@ -236,11 +238,19 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	found INTEGER NOT NULL,
 	note TEXT NOT NULL
 );`
+	// a newer rfwarden's tables are refused before they are touched: an
+	// older dashboard let accounts disabled since the upgrade log in
+	if err := store.CheckSchema(ctx, db); err != nil {
+		return nil, fmt.Errorf("dashboard tables: %w", err)
+	}
 	if _, err := db.ExecContext(ctx, ddl); err != nil {
 		return nil, fmt.Errorf("create dashboard tables: %w", err)
 	}
 	if err := addAccountColumns(ctx, db); err != nil {
 		return nil, err
+	}
+	if err := store.MarkSchema(ctx, db); err != nil {
+		return nil, fmt.Errorf("dashboard tables: %w", err)
 	}
 	u := &Users{db: db, log: opt.Logger, auditTx: opt.AuditTx, wrote: opt.RecordWrite, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
 		failWin: opt.FailWindow, recheck: opt.Recheck, maxIPFails: opt.MaxIPFailures, checkWait: opt.CheckWait,

@@ -95,6 +95,12 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	dir := fs.Arg(0)
 	info, err := existingDB(*dbPath)
+	if errors.Is(err, store.ErrNewerSchema) {
+		// copied all the same: the copy is exact, and a newer binary
+		// restores it (an older one's restore refuses it)
+		fmt.Fprintf(stdout, "note: %v; backing it up all the same\n", err)
+		info, err = os.Stat(*dbPath)
+	}
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

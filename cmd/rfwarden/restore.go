@@ -38,7 +38,10 @@ It checks the backup (integrity_check, and that it holds rfwarden's
 tables) and names the site(s) its alerts, incidents and detections belong
 to. A backup of another site than --site's id (or, without --site, than the
 current database's) is refused unless --force. A damaged backup is always
-refused. The current database (with its WAL) is kept beside it as
+refused, and so is one a newer rfwarden made (its schema version is higher
+than this binary knows: restore it with the newer binary); the current
+database may be a newer one's (a rollback restores a backup taken before
+the upgrade). The current database (with its WAL) is kept beside it as
 DB.before-restore-<UTC time>; the backup takes its place in one rename,
 mode 0600. With --snippets, the evidence snippets of the backup folder's
 snippets/ that the folder lacks are copied back (never replacing one).
@@ -410,7 +413,7 @@ func rootOwnedWarning(files []string) string {
 }
 
 // inspectBackup checks the database at path (integrity_check, rfwarden's
-// tables) and returns, per site, how many rows of each site table it holds.
+// tables, a schema this binary knows: store.CheckSchema) and returns, per site, how many rows of each site table it holds.
 func inspectBackup(ctx context.Context, path string) (map[string]map[string]int, error) {
 	db, err := sql.Open("sqlite", store.FileURI(path)+"?mode=ro")
 	if err != nil {
@@ -432,6 +435,11 @@ func inspectBackup(ctx context.Context, path string) (map[string]map[string]int,
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("not an rfwarden database: it lacks the tables %s", strings.Join(missing, ", "))
+	}
+	// this binary's fusion and dashboard would refuse it once restored,
+	// and the restore writes into it with this release's columns
+	if err := store.CheckSchema(ctx, db); err != nil {
+		return nil, err
 	}
 	return siteRows(ctx, db, tables)
 }

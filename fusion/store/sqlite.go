@@ -205,7 +205,9 @@ func FileURI(path string) string {
 // OpenSQLite opens (creating if needed) the SQLite store at path. Use
 // ":memory:" only in tests with a single connection; a file is the norm.
 // An existing empty file is refused (ErrEmpty): SQLite would make it a
-// new store in place of the lost one.
+// new store in place of the lost one; so is a database a newer rfwarden
+// made (ErrNewerSchema), before anything in it is changed. It records
+// SchemaVersion in the database it made or upgraded (MarkSchema).
 func OpenSQLite(path string) (*SQLite, error) { return OpenSQLiteLog(path, nil) }
 
 // OpenSQLiteLog is OpenSQLite, logging schema upgrades to log (nil: none).
@@ -252,6 +254,10 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 			db.Close()
 			return nil, fmt.Errorf("upgrade %q: %w", path, Damaged(err))
 		}
+	}
+	if err := MarkSchema(context.Background(), db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %q: %w", path, Damaged(err))
 	}
 	return &SQLite{db: db, path: path}, nil
 }

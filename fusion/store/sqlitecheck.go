@@ -95,9 +95,10 @@ func (e missingError) Unwrap() error { return fs.ErrNotExist }
 // file (ErrEmpty), a file that is not SQLite, or an SQLite database
 // without rfwarden's alert table (every store has one from its first
 // open); one whose tables SQLite cannot read for damage wraps
-// ErrDamaged. For the commands that need the database fusion made (the
-// dashboard, users, backup, erase): a mistyped path must not become a new
-// empty one.
+// ErrDamaged; one a newer rfwarden made wraps ErrNewerSchema (backup
+// copies it all the same). For the commands that need the database
+// fusion made (the dashboard, users, backup, erase): a mistyped path must
+// not become a new empty one.
 func CheckDatabase(path string) error {
 	if err := checkFile(path); err != nil {
 		return err
@@ -125,6 +126,9 @@ func CheckDatabase(path string) error {
 	}
 	if !slices.Contains(tables, "alert") {
 		return foreignError(path, tables)
+	}
+	if err := CheckSchema(context.Background(), db); err != nil {
+		return fmt.Errorf("database %q: %w", path, Damaged(err))
 	}
 	return nil
 }
@@ -218,7 +222,8 @@ var quickCheckAllBytes int64 = 1 << 30
 
 // checkExisting is OpenSQLite's look at an existing database before it
 // changes anything: refused, naming path, when it is another program's
-// (tables, none rfwarden's: foreignError) or SQLite's quick_check finds
+// (tables, none rfwarden's: foreignError), a newer rfwarden made it
+// (ErrNewerSchema, with what to do) or SQLite's quick_check finds
 // damage in its tables (ErrDamaged, with what to do); the time series
 // tables of a file over quickCheckAllBytes are not checked. A database
 // with no tables (a new one) passes.
@@ -237,6 +242,9 @@ func checkExisting(path string, size int64) error {
 	}
 	if !slices.Contains(tables, "alert") {
 		return foreignError(path, tables)
+	}
+	if err := CheckSchema(context.Background(), db); err != nil {
+		return fmt.Errorf("database %q: %w", path, Damaged(err))
 	}
 	for _, t := range tables {
 		if size > quickCheckAllBytes && slices.Contains(timeSeriesTables, t) {
