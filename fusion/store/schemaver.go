@@ -16,7 +16,9 @@ import (
 // without a word, undoing what the newer schema kept (accounts disabled
 // after the upgrade logged in again). Every change to either schema (a
 // table, a column, an index, a migration) raises it by one, with a line
-// here saying what that version added:
+// here saying what that version added; cmd/rfwarden's TestSchemaGolden
+// holds each version's schema (testdata/schema-vN.sql) and fails on a
+// change made without a new number:
 //
 //	0  unnumbered: a database made or last opened by a binary before
 //	   2026-12-07. Taken for an older one: upgraded by the migrations as
