@@ -861,11 +861,13 @@ type alertDetail struct {
 	// sent by the sensor (yet), or rotated out there before the alert asked
 	// to keep them. Empty without a SnippetDir.
 	SnippetsGone []string `json:"snippets_gone"`
-	// RuleKind is "drone" for an alert a drone rule raised, whatever its
-	// class (a drone rule may watch any): its summary follows its fixes
-	// (docs/alerts.md). The dashboard learns it as dropAck does, from its
+	// RuleKind is the kind of the rule that raised the alert: the alert's
+	// own (event.Alert.RuleKind, "drone", "unauthorised_uplink", …). Of an
+	// alert stored before fusion said it, "drone" for one a drone rule
+	// raised, whatever its class (a drone rule may watch any: its summary
+	// follows its fixes, docs/alerts.md), as dropAck judges it: from its
 	// drone_drop incident's drone_alerts, else by its class (DroneID,
-	// video link, remote control, analog FPV). Empty for any other alert.
+	// video link, remote control, analog FPV); empty for any other.
 	RuleKind string `json:"rule_kind,omitempty"`
 }
 
@@ -879,7 +881,8 @@ func (s *server) getAlert(c echo.Context) error {
 		return fmt.Errorf("alert %q: %w", c.Param("id"), err)
 	}
 	d := alertDetail{Alert: a, Detections: []store.DetectionRecord{}, Sensors: []string{}, SnippetsGone: []string{}}
-	if s.droneRuleAlert(ctx, a) {
+	d.RuleKind = a.RuleKind
+	if d.RuleKind == "" && s.droneRuleAlert(ctx, a) {
 		d.RuleKind = "drone"
 	}
 	if len(a.Evidence) > 0 {
@@ -907,10 +910,11 @@ func (s *server) getAlert(c echo.Context) error {
 }
 
 // droneRuleAlert reports whether alert a was raised by a drone rule, as
-// dropAck judges it: listed in its drone_drop incident's drone_alerts, or,
-// with no such incident (none yet, no drone_drop rule, or one stored
-// before fusion listed them), by its class. An incident that cannot be
-// read is logged, and a is judged by its class.
+// dropAck judges it: by its own rule_kind, else listed in its drone_drop
+// incident's drone_alerts, or, with no such incident (none yet, no
+// drone_drop rule, or one stored before fusion listed them), by its
+// class. An incident that cannot be read is logged, and a is judged by
+// its class.
 func (s *server) droneRuleAlert(ctx context.Context, a event.Alert) bool {
 	var inc store.Incident
 	if a.Incident != "" {
@@ -2377,8 +2381,13 @@ func (s *server) ackIncidentAlerts(c echo.Context, inc store.Incident, note stri
 // own: the drop case's outcome ("not_found" in the yard) silenced 18
 // phone alerts in 12 cells until 2026-12-05. An incident stored before
 // fusion listed its drone alerts is judged by a's class: DroneID, video
-// link, remote control, analog FPV.
+// link, remote control, analog FPV. An alert that says its rule's kind
+// (event.Alert.RuleKind, since 2026-12-07) is judged by it: a drone
+// rule's Wi-Fi video link in such an old incident is the drone's.
 func dropAck(inc store.Incident, a event.Alert) bool {
+	if a.RuleKind != "" {
+		return a.RuleKind == "drone"
+	}
 	if inc.DroneAlerts != nil {
 		return slices.Contains(inc.DroneAlerts, a.ID)
 	}

@@ -389,10 +389,16 @@ const (
 
 // Alert is one alert state change, published by fusion on rfw/v1/{site}/alert.
 type Alert struct {
-	Schema      int                `json:"schema"`
-	ID          string             `json:"id"`
-	Site        string             `json:"site"`
-	Rule        string             `json:"rule"`
+	Schema int    `json:"schema"`
+	ID     string `json:"id"`
+	Site   string `json:"site"`
+	Rule   string `json:"rule"`
+	// RuleKind is the kind of the rule that raised the alert, as fusion's
+	// alert rules name it (unauthorised_uplink, drone, sensor_offline,
+	// sensor_health, sensor_clock): a drone rule may alert on any class,
+	// so the class alone does not say whose alert it is. Alerts made
+	// before 2026-12-07 have none.
+	RuleKind    string             `json:"rule_kind,omitempty"`
 	Severity    string             `json:"severity"`
 	State       string             `json:"state"`
 	Summary     string             `json:"summary"`
@@ -450,6 +456,8 @@ func (a Alert) Validate() error {
 		return schemaErr("site: %q is not a valid ID", a.Site)
 	case a.Rule == "":
 		return schemaErr("rule: missing")
+	case a.RuleKind != "" && !validID(a.RuleKind):
+		return schemaErr("rule_kind: %q is not a rule kind (letters, digits, - and _, at most 64)", a.RuleKind)
 	case !slices.Contains([]string{SeverityInfo, SeverityWarning, SeverityCritical}, a.Severity):
 		return schemaErr("severity: %q unknown", a.Severity)
 	case !slices.Contains([]string{AlertPending, AlertFiring, AlertResolved}, a.State):

@@ -1304,7 +1304,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				a.remember(loc.At, probs) // the fix that opens it starts its window
 			}
 			a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, key, loc.At), Site: e.site.ID,
-				Rule: r.Name, Severity: r.Severity, Room: roomID, Zone: room.Zone, Track: loc.Track,
+				Rule: r.Name, RuleKind: r.Kind, Severity: r.Severity, Room: roomID, Zone: room.Zone, Track: loc.Track,
 				Class: loc.Class, ActiveNS: loc.At.UnixNano()}
 			e.putAlert(r.Name+"/"+key, a)
 			switch {
@@ -2064,7 +2064,7 @@ func (e *Engine) sensorCondition(ctx context.Context, r *Rule, sensor string, ba
 			zone = sn.Zones[0]
 		}
 		a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, sensor, at), Site: e.site.ID,
-			Rule: r.Name, Severity: r.Severity, Sensor: sensor, Zone: zone, Summary: summary, ActiveNS: at.UnixNano()}
+			Rule: r.Name, RuleKind: r.Kind, Severity: r.Severity, Sensor: sensor, Zone: zone, Summary: summary, ActiveNS: at.UnixNano()}
 		e.putAlert(k, a)
 		if r.Kind == KindSensorOffline && e.settle > 0 && time.Duration(r.For) > e.settle {
 			// Opened, not announced: a sensor back within settle (its
@@ -2310,6 +2310,7 @@ func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
 	// stands in. One after now (the earlier run's clock ahead) is taken
 	// as now: the alert resolves resolve_after after the restart, not
 	// after that time.
+	al.RuleKind = r.Kind // one stored before 2026-12-07 has none
 	upd := minTime(time.Unix(0, al.UpdatedNS), now)
 	last := upd
 	if al.LastFixNS > 0 {
@@ -2609,6 +2610,7 @@ func (e *Engine) adoptSensorOffline(al event.Alert, now time.Time) bool {
 	if st := e.sensors[al.Sensor]; e.alerts[k] != nil || st != nil && !st.offline {
 		return false
 	}
+	al.RuleKind = r.Kind // one stored before 2026-12-07 has none
 	a := &alertState{rule: r, key: al.Sensor, alert: al, active: time.Unix(0, al.ActiveNS), lastSeen: now, state: StatePending}
 	if al.State == event.AlertFiring {
 		a.state, a.firedAt = StateFiring, now
