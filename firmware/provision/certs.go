@@ -6,7 +6,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -16,8 +15,8 @@ import (
 // requires client certificates will (docs/deploy.md §2, §3): ca, the CA
 // of mqtt.ca_file, and cert, the client certificate of mqtt.cert_file,
 // parse (ParseCerts: in their validity period); cert is signed by ca for
-// client authentication; and cert names cfg.Sensor as its CN or a DNS
-// SAN, since Mosquitto's use_identity_as_username makes its CN the
+// client authentication; and cert's CN is cfg.Sensor, since Mosquitto's
+// use_identity_as_username makes the CN alone (not a subjectAltName) the
 // node's user and the ACL lets a user write only under its own name
 // (unless cfg.MQTT.CustomACL, as for mqtt.username). A nil ca or cert is
 // not checked, nor the chain without both. "node bundle" and "sensor
@@ -38,7 +37,7 @@ func CheckNodeCerts(ca, cert []byte, cfg config.Config, now time.Time) error {
 		return fmt.Errorf("client certificate (mqtt.cert_file): %w", err)
 	}
 	leaf := chain[0]
-	if !cfg.MQTT.CustomACL && leaf.Subject.CommonName != cfg.Sensor && !slices.Contains(leaf.DNSNames, cfg.Sensor) {
+	if !cfg.MQTT.CustomACL && leaf.Subject.CommonName != cfg.Sensor {
 		return fmt.Errorf("client certificate (mqtt.cert_file): its CN is %q, not the sensor ID %q: a broker with use_identity_as_username makes the CN this node's user, and the ACL lets a user write only under its own name, so every publish would be discarded; make the certificate with CN=%s (docs/deploy.md §2), or set mqtt.custom_acl: true if the broker has this node's own user block (docs/deploy.md §3)",
 			leaf.Subject.CommonName, cfg.Sensor, cfg.Sensor)
 	}

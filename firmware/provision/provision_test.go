@@ -214,7 +214,9 @@ func TestBuildChecksNodeCertificate(t *testing.T) {
 	}{
 		{"CN is the sensor ID", func(*x509.Certificate) {}, cfg, false, ""},
 		{"CN of another sensor", func(c *x509.Certificate) { c.Subject.CommonName = "s11" }, cfg, false, `its CN is "s11", not the sensor ID "wing-a-1"`},
-		{"DNS SAN is the sensor ID", func(c *x509.Certificate) { c.Subject.CommonName = "node 10"; c.DNSNames = []string{"x", "wing-a-1"} }, cfg, false, ""},
+		// use_identity_as_username takes the CN alone: a DNS SAN naming
+		// the sensor leaves the node user "node 10"
+		{"DNS SAN is the sensor ID, CN another", func(c *x509.Certificate) { c.Subject.CommonName = "node 10"; c.DNSNames = []string{"x", "wing-a-1"} }, cfg, false, `its CN is "node 10", not the sensor ID "wing-a-1"`},
 		{"another CN with custom_acl", func(c *x509.Certificate) { c.Subject.CommonName = "s11" }, customACL, false, ""},
 		{"signed by another CA", func(*x509.Certificate) {}, cfg, true, "must be signed by the site CA in mqtt.ca_file"},
 		{"server certificate only", func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} }, cfg, false, "allow client authentication"},
