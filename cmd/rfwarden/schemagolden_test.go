@@ -25,7 +25,8 @@ var updateSchema = flag.Bool("update-schema", false, "rewrite testdata/schema-vN
 // new version fails here, so the number that refuses a newer database
 // (store.ErrNewerSchema) cannot silently lag the schema: raise
 // store.SchemaVersion with a line saying what it adds, then run
-// `go test ./cmd/rfwarden -run TestSchemaGolden -update-schema`.
+// `go test ./cmd/rfwarden -run TestSchemaGolden -update-schema`, which
+// writes the new version's file and never rewrites an old one.
 func TestSchemaGolden(t *testing.T) {
 	ctx := context.Background()
 	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfwarden.db"))
@@ -61,6 +62,11 @@ func TestSchemaGolden(t *testing.T) {
 	}
 	golden := filepath.Join("testdata", fmt.Sprintf("schema-v%d.sql", store.SchemaVersion))
 	if *updateSchema {
+		// a version's file is written once: rewriting it would let a
+		// changed schema pass under the old number
+		if old, err := os.ReadFile(golden); err == nil && string(old) != b.String() {
+			t.Fatalf("%s holds version %d's schema and is not rewritten: raise store.SchemaVersion first", golden, store.SchemaVersion)
+		}
 		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -16,7 +16,11 @@ import (
 // without a word, undoing what the newer schema kept (accounts disabled
 // after the upgrade logged in again). Every change to either schema (a
 // table, a column, an index, a migration) raises it by one, with a line
-// here saying what that version added; cmd/rfwarden's TestSchemaGolden
+// here saying what that version added. The number guards against a newer
+// database only: the migrations choose what to do from the tables and
+// columns they find, never from it (fusion's store and the dashboard each
+// mark the database after upgrading their own tables, so a number may run
+// ahead of the other half's upgrade). cmd/rfwarden's TestSchemaGolden
 // holds each version's schema (testdata/schema-vN.sql) and fails on a
 // change made without a new number:
 //
