@@ -708,6 +708,23 @@ func DecodeAlert(data []byte) (Alert, error) {
 	return a, err
 }
 
+// DecodeStoredAlert decodes and validates an alert rfwarden wrote itself
+// and reads back later (fusion's notification outbox and the file it keeps
+// them in at a stop), as DecodeAlert does, except that a field this
+// binary does not know is ignored: a newer fusion's alerts (rule_kind was
+// added on 2026-12-07) queued in the database must still be delivered by
+// an older one after a rollback. Outside payloads (MQTT) stay strict.
+func DecodeStoredAlert(data []byte) (Alert, error) {
+	var a Alert
+	if len(data) > MaxPayloadBytes {
+		return a, schemaErr("payload of %d bytes exceeds %d", len(data), MaxPayloadBytes)
+	}
+	if err := json.Unmarshal(data, &a); err != nil {
+		return a, fmt.Errorf("%w: %v", ErrSchema, err)
+	}
+	return a, a.Validate()
+}
+
 // DecodeSpectrum strictly decodes and validates a spectrum payload.
 func DecodeSpectrum(data []byte) (Spectrum, error) {
 	var s Spectrum

@@ -306,7 +306,7 @@ func EraseKept(dbFile, site string, ids []string) (removed int, files []string, 
 			if line == "" {
 				continue
 			}
-			if a, err := event.DecodeAlert([]byte(line)); err == nil && a.Site == site && erase[a.ID] {
+			if a, err := event.DecodeStoredAlert([]byte(line)); err == nil && a.Site == site && erase[a.ID] {
 				n++
 				continue
 			}
@@ -344,7 +344,7 @@ func (n *Notifier) loadKept() error {
 		if line == "" {
 			continue
 		}
-		a, err := event.DecodeAlert([]byte(line))
+		a, err := event.DecodeStoredAlert([]byte(line))
 		if err != nil {
 			n.o.Logger.Error("notifier: a line of the keep file is not an alert; it is skipped", "output", n.o.Output, "file", n.keepPath, "line", i+1, "err", err)
 			continue
@@ -738,7 +738,7 @@ func (n *Notifier) Close() error {
 
 // deliver sends p's alert once.
 func (n *Notifier) deliver(ctx context.Context, p *pending) error {
-	a, err := event.DecodeAlert(p.body)
+	a, err := event.DecodeStoredAlert(p.body)
 	if err != nil {
 		return fmt.Errorf("queued alert %s: %w", p.alertID, err)
 	}
