@@ -287,7 +287,7 @@ func (jr *journaler) markStored(ctx context.Context, ids []string, from, to int6
 // held (up to 100 000), and one resolved long ago whose evidence named
 // an ID a sensor used again kept the replay from alerting on that
 // detection's group. It reads them with three queries, however many the
-// detections, and the evidence of each open phone alert with one more. Evidence names a detection by its ID alone: a sensor that
+// detections. Evidence names a detection by its ID alone: a sensor that
 // reuses IDs (a counter reset by a reflash; rfwarden's sensors put a
 // random boot ID in each) may have one group of the replay taken for
 // alerted by an open alert, its emission alerted on at its next fix
@@ -322,11 +322,7 @@ func (jr *journaler) markAlerted(ctx context.Context, dets []event.Detection, fr
 			named[id] = true
 		}
 	}
-	last := from
-	for _, d := range dets {
-		last = max(last, d.TimeNS)
-	}
-	heardBy := jr.evidenceSensors(ctx, alerts[:open], ahead, last)
+	heardBy := jr.evidenceSensors(alerts[:open])
 	jr.e.mu.Lock()
 	defer jr.e.mu.Unlock()
 	n := 0
@@ -347,32 +343,28 @@ func (jr *journaler) markAlerted(ctx context.Context, dets []event.Detection, fr
 
 // evidenceSensors returns, of each open phone alert of alerts (one a
 // journaled detection may continue: it has a track and a frequency), the
-// sensors that heard its stored evidence, as the time series holds it
-// (DetectionsByID, from ahead before the alert became active to ahead
-// after last, the latest journaled detection's time): markAlerted takes a
-// detection on the alert's carrier heard by none of them for another
-// phone's. An alert whose evidence the store does not find (InfluxDB's
-// spool, a store that failed) has no entry: any sensor may continue it.
-func (jr *journaler) evidenceSensors(ctx context.Context, alerts []event.Alert, ahead time.Duration, last int64) map[string]map[string]bool {
-	sb, ok := beneath(jr.e.deps.TimeSeries).(storedByID)
-	if !ok {
-		return nil
-	}
+// sensors that heard its stored evidence, as the evidence's detection IDs
+// name them (event.DetectionOf, over the site's sensors: a sensor ID may
+// hold '-', and sensor wing makes no ID of sensor wing-a): markAlerted
+// takes a detection on the alert's carrier heard by none of them for
+// another phone's. An alert none of whose evidence IDs is a site sensor's
+// has no entry: any sensor may continue it. Until 2026-12-07 it asked the
+// time series for each alert's evidence, and an alert whose evidence was
+// not there yet (InfluxDB's spool) or a store that failed made every
+// phone on its carrier count as alerted.
+func (jr *journaler) evidenceSensors(alerts []event.Alert) map[string]map[string]bool {
 	heardBy := map[string]map[string]bool{}
 	for _, a := range alerts {
-		if a.Track == "" || a.FreqHz <= 0 || len(a.Evidence) == 0 {
+		if a.Track == "" || a.FreqHz <= 0 {
 			continue
 		}
 		by := map[string]bool{}
-		for chunk := range slices.Chunk(a.Evidence, store.MaxIDs) {
-			recs, err := sb.DetectionsByID(ctx, jr.e.deps.Site.ID, time.Unix(0, a.ActiveNS).Add(-ahead), time.Unix(0, last).Add(ahead), chunk)
-			if err != nil {
-				jr.e.log.Warn("intake journal: the store did not say which sensors heard an open alert's evidence; a journaled detection on its carrier heard by any sensor counts as alerted already", "alert", a.ID, "err", err)
-				by = nil
-				break
-			}
-			for _, r := range recs {
-				by[r.Sensor] = true
+		for _, id := range a.Evidence {
+			for _, sn := range jr.e.deps.Site.Sensors {
+				if event.DetectionOf(sn.ID, id) {
+					by[sn.ID] = true
+					break
+				}
 			}
 		}
 		if len(by) > 0 {

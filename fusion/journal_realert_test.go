@@ -20,6 +20,9 @@ import (
 type killedSeries struct {
 	*store.SQLite
 	killed atomic.Bool
+	// spooled: detection writes succeed and leave no row, as InfluxDB's
+	// spool takes them while the server is away.
+	spooled bool
 }
 
 var errKilled = errors.New("killed")
@@ -27,6 +30,9 @@ var errKilled = errors.New("killed")
 func (k *killedSeries) WriteDetections(ctx context.Context, r []store.DetectionRecord) error {
 	if k.killed.Load() {
 		return errKilled
+	}
+	if k.spooled {
+		return nil
 	}
 	return k.SQLite.WriteDetections(ctx, r)
 }
@@ -68,15 +74,18 @@ func alertIDs(t *testing.T, db *store.SQLite, site string) []string {
 // neither, of a second phone on the first's carrier, in a cell across
 // the wing, heard only by sensors that did not hear the first. The sixth
 // is as the second, the first phone heard by some sensors and the group
-// by one of them alone.
+// by one of them alone. The seventh is as the fifth, the time series
+// holding none of the first phone's detections (InfluxDB's spool took
+// them).
 // The fusion started again replays the journal: each journaled detection
 // is stored once, the first, second and sixth cases' alert is the
-// phone's only one, and the third to fifth cases' emission raises its
-// alert. Until 2026-12-07 the first two cases' replay located the lone
-// detection again on a new track, without the detections around it, in
-// no cell, and raised a second alert for it; and the fifth case's phone,
+// phone's only one, and the third, fourth, fifth and seventh cases'
+// emission raises its alert. Until 2026-12-07 the first two cases'
+// replay located the lone detection again on a new track, without the
+// detections around it, in no cell, and raised a second alert for it; and the fifth case's phone,
 // taken for the first's (the same carrier), was not alerted at the
-// replay.
+// replay; and the seventh's, until the evidence's sensors were read from
+// its detection IDs rather than the time series, was not either.
 func TestJournalReplayAlertsOnce(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -87,6 +96,7 @@ func TestJournalReplayAlertsOnce(t *testing.T) {
 		// continued: the killed group continued the alert stored before,
 		// which names none of its detections (not stored again since)
 		continued bool
+		spooled   bool // the time series holds none of the first run's detections
 	}{
 		{name: "its alert stored before the kill",
 			before: []string{"status all online", "emit p1 class=lte x=7 y=9 tx=15 every=1s for=9s", "advance 1s"},
@@ -114,14 +124,19 @@ func TestJournalReplayAlertsOnce(t *testing.T) {
 			killed:    []string{"emit p1 class=lte x=7 y=9 tx=15 missed=s2,s3,s4,s5,s6,s7"},
 			tick:      true,
 			continued: true},
+		{name: "killed before its group closed, a phone on its carrier heard by other sensors alerted, the first's evidence spooled",
+			before:  []string{"status all online", "emit p1 class=lte x=7 y=9 tx=15 every=1s for=12s missed=s2,s4,s6", "advance 1s"},
+			killed:  []string{"emit p2 class=lte x=32 y=2 tx=15 missed=s1,s3,s5,s7"},
+			raised:  1,
+			spooled: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			replayAlertsOnce(t, tc.before, tc.killed, tc.tick, tc.continued, tc.raised)
+			replayAlertsOnce(t, tc.before, tc.killed, tc.tick, tc.continued, tc.spooled, tc.raised)
 		})
 	}
 }
 
-func replayAlertsOnce(t *testing.T, before, killed []string, tick, continued bool, raised int) {
+func replayAlertsOnce(t *testing.T, before, killed []string, tick, continued, spooled bool, raised int) {
 	ctx := context.Background()
 	s := wing(t)
 	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfwarden.db"))
@@ -129,9 +144,9 @@ func replayAlertsOnce(t *testing.T, before, killed []string, tick, continued boo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ts := &killedSeries{SQLite: db}
+	ts := &killedSeries{SQLite: db, spooled: spooled}
 	sc := &scenario{t: t, auth: scenarioRegistry(t, s), now: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC),
-		rng: rand.New(rand.NewPCG(1, 2)), noiseDBmPerMHz: -100, maint: fakeMaintenance{}}
+		rng: rand.New(rand.NewPCG(1, 2)), noiseDBmPerMHz: -100, maint: fakeMaintenance{}, sensorIDs: true}
 	cfg := Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz}
 	deps := Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, TimeSeries: ts, AlertStore: db, Journal: db,
 		Clock: func() time.Time { return sc.now }}

@@ -66,6 +66,11 @@ type scenario struct {
 	// before handling it (journaler.take), never releasing the entries:
 	// a test stops the engine as a kill -9 would.
 	jr *journaler
+	// sensorIDs makes emit name each detection as a sensor does
+	// (agent.DetectionID: SENSOR-BOOT-START-SEQ, event.DetectionOf), seq
+	// counting each sensor's; otherwise EMITTER-SENSOR-N.
+	sensorIDs bool
+	seq       map[string]int
 	// block holds the lines of an "every" block being read, and blockHead
 	// its first line (nil: not in a block).
 	block     []string
@@ -477,8 +482,17 @@ func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) er
 				continue
 			}
 			sc.n++
-			d := event.Detection{Schema: 1, ID: fmt.Sprintf("%s-%s-%d", id, sn.ID, sc.n), Site: s.ID, Sensor: sn.ID,
-				TimeNS: stamp(), DurationNS: int64(time.Millisecond), CenterHz: freq, BandwidthHz: bw,
+			stampNS := stamp()
+			did := fmt.Sprintf("%s-%s-%d", id, sn.ID, sc.n)
+			if sc.sensorIDs {
+				if sc.seq == nil {
+					sc.seq = map[string]int{}
+				}
+				sc.seq[sn.ID]++
+				did = fmt.Sprintf("%s-00000000b007-%d-%d", sn.ID, stampNS, sc.seq[sn.ID])
+			}
+			d := event.Detection{Schema: 1, ID: did, Site: s.ID, Sensor: sn.ID,
+				TimeNS: stampNS, DurationNS: int64(time.Millisecond), CenterHz: freq, BandwidthHz: bw,
 				PowerDBm: p, SNRDB: p - floorDBm, Link: m["link"], Class: m["class"], Confidence: 0.9, Band: "test"}
 			if d.Link == "" {
 				d.Link = event.LinkUplink

@@ -75,9 +75,11 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
-		if err := checkSensorFiles(cfg, time.Now()); err != nil {
+		fileNotes, err := checkSensorFiles(cfg, time.Now())
+		if err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
+		notes = append(notes, fileNotes...)
 		if n := checkHTTPAddr("sensor", cfg.HTTPAddr); n != "" {
 			notes = append(notes, n)
 		}

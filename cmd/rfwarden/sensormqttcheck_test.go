@@ -19,7 +19,10 @@ import (
 // start with "read password file: ... no such file or directory" in a
 // restart loop. The permission rows need a user other than root (root
 // reads anything); a directory where a file should be stands for an
-// unreadable file there.
+// unreadable file there. A certificate outside its validity period is a
+// note, the CN and chain still checked: until 2026-12-07 --check failed
+// on it, and a lapsed certificate or a clock behind at boot stopped the
+// sensor service (ExecStartPre) that would have detected into its outbox.
 func TestCmdSensorCheckMQTTFiles(t *testing.T) {
 	const TLS = "url: ssl://127.0.0.1:18402\n  username: s1\n  password_file: %[1]s/mqtt.pass\n  ca_file: %[1]s/ca.pem\n  cert_file: %[1]s/node.pem\n  key_file: %[1]s/node-key.pem"
 	for _, tc := range []struct {
@@ -30,6 +33,7 @@ func TestCmdSensorCheckMQTTFiles(t *testing.T) {
 		prepare func(t *testing.T, dir string)
 		pki     func(caTmpl, tmpl *x509.Certificate) // changes the certificates, CN s1 otherwise
 		want    []string                             // "" in want: ok
+		note    []string                             // ok, with a note saying these
 	}{
 		{name: "good, password", mqtt: "username: s1\n  password_file: %[1]s/mqtt.pass"},
 		{name: "good, TLS files", mqtt: TLS},
@@ -55,11 +59,19 @@ func TestCmdSensorCheckMQTTFiles(t *testing.T) {
 		{name: "certificate of another CA", mqtt: TLS, prepare: otherCA,
 			want: []string{"mqtt.cert_file", "must be signed by the site CA in mqtt.ca_file"}},
 		{name: "certificate expired", mqtt: TLS, pki: func(_, c *x509.Certificate) { c.NotAfter = time.Now().Add(-time.Minute) },
-			want: []string{"mqtt.cert_file", "expired on", "renew it (docs/deploy.md §2)"}},
+			note: []string{"note: client certificate (mqtt.cert_file)", "expired on", "renew it (docs/deploy.md §2)", "the broker refuses this node's TLS connection", "keeps its detections in outbox.dir"}},
 		{name: "certificate valid from 3 h ahead", mqtt: TLS, pki: func(_, c *x509.Certificate) { c.NotBefore = time.Now().Add(3 * time.Hour) },
-			want: []string{"mqtt.cert_file", "is valid only from", "check this host's clock"}},
+			note: []string{"note: client certificate (mqtt.cert_file)", "is valid only from", "check this host's clock", "sends them once it connects"}},
 		{name: "CA expired", mqtt: TLS, pki: func(ca, _ *x509.Certificate) { ca.NotAfter = time.Now().Add(-time.Minute) },
-			want: []string{"mqtt.ca_file", "expired on", "renew it"}},
+			note: []string{"note: CA (mqtt.ca_file)", "expired on", "renew it"}},
+		{name: "certificate expired, of another sensor", mqtt: TLS, pki: func(_, c *x509.Certificate) { c.NotAfter = time.Now().Add(-time.Minute); c.Subject.CommonName = "s11" },
+			want: []string{"mqtt.cert_file", `its CN is "s11", not the sensor ID "s1"`}},
+		{name: "certificate valid from 3 h ahead, of another CA", mqtt: TLS, pki: func(_, c *x509.Certificate) { c.NotBefore = time.Now().Add(3 * time.Hour) }, prepare: otherCA,
+			want: []string{"mqtt.cert_file", "must be signed by the site CA in mqtt.ca_file"}},
+		{name: "CA expired before the certificate began", mqtt: TLS, pki: func(ca, c *x509.Certificate) {
+			ca.NotAfter = time.Now().Add(-time.Minute)
+			c.NotBefore = time.Now().Add(-time.Second)
+		}, want: []string{"mqtt.ca_file", "expired on"}},
 		{name: "outbox to be created", outbox: "%[1]s/new/outbox"},
 		{name: "outbox under a file", outbox: "%[1]s/mqtt.pass/outbox", want: []string{"outbox.dir", "not a directory"}},
 		{name: "outbox not writable", root: true, outbox: "%[1]s/ro/outbox",
@@ -104,6 +116,14 @@ func TestCmdSensorCheckMQTTFiles(t *testing.T) {
 				if err != nil || !strings.Contains(out.String(), "ok") {
 					t.Errorf("--check: %v (stdout %q), want ok", err, out.String())
 				}
+				for _, n := range tc.note {
+					if !strings.Contains(out.String(), n) {
+						t.Errorf("--check printed %q, want a note containing %q", out.String(), n)
+					}
+				}
+				if len(tc.note) == 0 && strings.Contains(out.String(), "(mqtt.") {
+					t.Errorf("--check printed %q, want no note on the certificates", out.String())
+				}
 				if tc.outbox != "" {
 					if _, err := os.Stat(fmt.Sprintf(tc.outbox, dir)); err == nil {
 						t.Errorf("--check created the outbox %s", tc.outbox)
@@ -130,5 +150,29 @@ func otherCA(t *testing.T, dir string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNodeBundleRefusesCertDates: node bundle still refuses a client
+// certificate outside its validity period, which sensor --check only
+// notes (TestCmdSensorCheckMQTTFiles): a bundle is made to be installed
+// now, and one with a lapsed certificate would never connect.
+func TestNodeBundleRefusesCertDates(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(c *x509.Certificate)
+		want string
+	}{
+		{"expired", func(c *x509.Certificate) { c.NotAfter = time.Now().Add(-time.Minute) }, "expired on"},
+		{"valid from 3 h ahead", func(c *x509.Certificate) { c.NotBefore = time.Now().Add(3 * time.Hour) }, "is valid only from"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newProvisionFixture(t)
+			nodePKIOf(t, filepath.Dir(f.cert), func(_, c *x509.Certificate) { tc.edit(c) })
+			err := f.bundle(t, filepath.Join(f.root, "node.tar"))
+			if err == nil || !strings.Contains(err.Error(), "client certificate (mqtt.cert_file)") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("bundle: %v, want it refused: %q", err, tc.want)
+			}
+		})
 	}
 }

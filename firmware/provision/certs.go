@@ -59,10 +59,58 @@ func CheckNodeCerts(ca, cert []byte, cfg config.Config, now time.Time) error {
 	return nil
 }
 
+// CheckNodeCertsDatesApart checks ca and cert as CheckNodeCerts does,
+// but returns a certificate outside its validity period at now apart, as
+// dates, with the CN and chain checked at the latest moment every
+// certificate of ca and cert has begun (so a node whose clock is behind,
+// or whose certificate lapsed, is still told of a wrong CN or CA); err is
+// any other problem, or the certificates were never valid together.
+// "sensor --check" runs it: the sensor keeps detecting into its outbox
+// while the broker refuses it, where "node bundle" refuses the dates too.
+func CheckNodeCertsDatesApart(ca, cert []byte, cfg config.Config, now time.Time) (dates, err error) {
+	var begun time.Time // the latest NotBefore
+	for _, f := range []struct {
+		what string
+		data []byte
+	}{{"CA (mqtt.ca_file)", ca}, {"client certificate (mqtt.cert_file)", cert}} {
+		certs, err := decodeCerts(f.data)
+		if f.data == nil || err != nil {
+			continue // CheckNodeCerts says what is wrong
+		}
+		for _, c := range certs {
+			if err := checkDates(c, now); err != nil && dates == nil {
+				dates = fmt.Errorf("%s: %w", f.what, err)
+			}
+			if c.NotBefore.After(begun) {
+				begun = c.NotBefore
+			}
+		}
+	}
+	if dates == nil {
+		return nil, CheckNodeCerts(ca, cert, cfg, now)
+	}
+	return dates, CheckNodeCerts(ca, cert, cfg, begun)
+}
+
 // ParseCerts decodes every PEM CERTIFICATE block of data and rejects
 // other block types and certificates outside their validity period at
 // now: expired, or valid only from a later time.
 func ParseCerts(data []byte, now time.Time) ([]*x509.Certificate, error) {
+	certs, err := decodeCerts(data)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range certs {
+		if err := checkDates(c, now); err != nil {
+			return nil, err
+		}
+	}
+	return certs, nil
+}
+
+// decodeCerts decodes every PEM CERTIFICATE block of data and rejects
+// other block types; it does not look at the dates.
+func decodeCerts(data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for rest := data; ; {
 		var block *pem.Block
@@ -80,17 +128,23 @@ func ParseCerts(data []byte, now time.Time) ([]*x509.Certificate, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case now.After(c.NotAfter):
-			return nil, fmt.Errorf("certificate %q expired on %s: renew it (docs/deploy.md §2)", c.Subject.CommonName, c.NotAfter.UTC().Format(time.DateOnly))
-		case now.Before(c.NotBefore):
-			return nil, fmt.Errorf("certificate %q is valid only from %s, and it is %s here: check this host's clock and the clock of the machine that made it, or wait until then",
-				c.Subject.CommonName, c.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-		}
 		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
 		return nil, errors.New("no PEM CERTIFICATE block")
 	}
 	return certs, nil
+}
+
+// checkDates says what to do when c is outside its validity period at
+// now: expired, or valid only from a later time.
+func checkDates(c *x509.Certificate, now time.Time) error {
+	switch {
+	case now.After(c.NotAfter):
+		return fmt.Errorf("certificate %q expired on %s: renew it (docs/deploy.md §2)", c.Subject.CommonName, c.NotAfter.UTC().Format(time.DateOnly))
+	case now.Before(c.NotBefore):
+		return fmt.Errorf("certificate %q is valid only from %s, and it is %s here: check this host's clock and the clock of the machine that made it, or wait until then",
+			c.Subject.CommonName, c.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	return nil
 }

@@ -25,6 +25,7 @@
 // (another site or sensor ID) unless forced.
 //
 // Build refuses certificates a broker requiring client certificates would
-// refuse or take for another node (CheckNodeCerts, which sensor --check
-// runs too).
+// refuse or take for another node (CheckNodeCerts); sensor --check runs
+// the same checks but only notes a certificate outside its validity
+// period (CheckNodeCertsDatesApart).
 package provision
