@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -514,5 +515,42 @@ func TestNodeCheckConfigWithSerial(t *testing.T) {
 	os.WriteFile(cfg, []byte("site: s\nsensor: n\noutbox: {dir: /tmp/o}\nsource: {kind: hackrf, serial: \"457863c8234e2e4f\"}\nbands: [{name: b, low_hz: 1e9, high_hz: 2e9}]\n"), 0o644)
 	if err := nodeCheck(context.Background(), []string{"--config", cfg, "--serial", "x", "--noise=false"}, &out, io.Discard, fakeNodeDeps(infoOneBoard, &serial)); serial != "x" {
 		t.Errorf("with a valid --config and --serial x: deps got serial %q (err %v), want x", serial, err)
+	}
+}
+
+// TestNodeHelpMatchesDeployDoc: every flag of each node subcommand's -h
+// is in `rfwarden node --help` and in docs/deploy.md section 3, and so is
+// every environment variable a flag reads (until 2026-12-07 node check's
+// --serial, --noise-center-hz and RFW_SENSOR_CONFIG were missing from the
+// doc, and --noise-center-hz from node --help).
+func TestNodeHelpMatchesDeployDoc(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, _ := strings.Cut(string(doc), "## 3. Adding a node")
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	flagRE := regexp.MustCompile(`(?m)^\s+-([a-z][a-z0-9-]*)`)
+	envRE := regexp.MustCompile(`env (RFW_[A-Z_]+)`)
+	for _, sub := range []string{"keygen", "bundle", "verify", "install", "check"} {
+		var errb bytes.Buffer
+		if err := cmdNode(context.Background(), []string{sub, "-h"}, io.Discard, &errb); err != nil {
+			t.Fatalf("node %s -h: %v", sub, err)
+		}
+		help := errb.String()
+		for _, m := range flagRE.FindAllStringSubmatch(help, -1) {
+			flag := "--" + m[1]
+			if !strings.Contains(nodeUsage, flag) {
+				t.Errorf("node --help does not list node %s's %s", sub, flag)
+			}
+			if !strings.Contains(sec, flag) {
+				t.Errorf("docs/deploy.md section 3 does not mention node %s's %s", sub, flag)
+			}
+		}
+		for _, m := range envRE.FindAllStringSubmatch(help, -1) {
+			if !strings.Contains(sec, m[1]) {
+				t.Errorf("docs/deploy.md section 3 does not mention %s, which node %s reads", m[1], sub)
+			}
+		}
 	}
 }
