@@ -300,7 +300,8 @@ func nodeInstall(_ context.Context, args []string, stdout, stderr io.Writer) err
 	opt.Force = *force
 	res, err := provision.Install(b, *dir, opt)
 	if errors.Is(err, provision.ErrOtherNode) {
-		return fmt.Errorf("node install: %w: give --force to replace it", err)
+		return fmt.Errorf("node install: %w: the bundle may have been copied to the wrong node: take it to node %s; give --force only if this node is really becoming %s",
+			err, b.Manifest.Sensor, b.Manifest.Sensor)
 	}
 	if err != nil {
 		return fmt.Errorf("node install: %w", err)

@@ -472,9 +472,11 @@ bands:
 	}
 	var out bytes.Buffer
 	err := cmdNode(context.Background(), []string{"install", "--pub", pub, "--dir", f.etc, b7}, &out, io.Discard)
+	// the usual cause first, a bundle copied to the wrong node, then
+	// --force (until 2026-12-07 only "give --force to replace it")
 	if err == nil || !strings.Contains(err.Error(), "sensor wing-a-1 of site hmp-north") || !strings.Contains(err.Error(), "sensor wing-b-7") ||
-		!strings.Contains(err.Error(), "--force") {
-		t.Fatalf("install of another node: err = %v, want a refusal naming wing-a-1, wing-b-7 and --force", err)
+		!strings.Contains(err.Error(), "the bundle may have been copied to the wrong node: take it to node wing-b-7; give --force only if this node is really becoming wing-b-7") {
+		t.Fatalf("install of another node: err = %v, want a refusal naming wing-a-1, wing-b-7, the wrong node, then --force", err)
 	}
 	if _, err := os.Stat(filepath.Join(f.etc, "node-key.pem")); err != nil {
 		t.Errorf("refused install touched wing-a-1's key: %v", err)
