@@ -24,6 +24,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/firmware/nodecheck"
+	"github.com/rfwarden/rfwarden/firmware/provision"
 	"github.com/rfwarden/rfwarden/sensor/hackrfsrc"
 )
 
@@ -174,6 +175,17 @@ func TestNodeInstallRefusesBadBundles(t *testing.T) {
 	if err := cmdNode(context.Background(), []string{"keygen", "--out", otherKeys}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
+	sitePub, err := provision.ReadPublicKey(filepath.Join(f.keys, "site.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPub, err := provision.ReadPublicKey(filepath.Join(otherKeys, "site.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A wrong --pub names the key the manifest claims and its site, and
+	// which site.pub to give; a truncated copy says to copy it again
+	// (until 2026-12-07 "not signed by key ..." and "unexpected EOF" alone).
 	tests := []struct {
 		name    string
 		data    []byte
@@ -181,8 +193,9 @@ func TestNodeInstallRefusesBadBundles(t *testing.T) {
 		wantErr string
 	}{
 		{"flipped byte", flipped, filepath.Join(f.keys, "site.pub"), "bundle changed after it was signed, or damaged: \"node.yaml\" has"},
-		{"wrong key", good, filepath.Join(otherKeys, "site.pub"), "signature invalid"},
-		{"truncated", good[:1000], filepath.Join(f.keys, "site.pub"), "malformed"},
+		{"wrong key", good, filepath.Join(otherKeys, "site.pub"), fmt.Sprintf("bundle signature invalid: not signed by key %s, the bundle's manifest says key %q of site \"hmp-north\": give --pub the site's site.pub from the central host",
+			provision.KeyID(otherPub), provision.KeyID(sitePub))},
+		{"truncated", good[:1000], filepath.Join(f.keys, "site.pub"), "malformed bundle: member \"manifest.json\": unexpected EOF: copy the bundle again"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,13 +209,13 @@ func TestNodeInstallRefusesBadBundles(t *testing.T) {
 			if _, err := os.Stat(dir); !os.IsNotExist(err) {
 				t.Errorf("install dir exists after a refused bundle (%v)", err)
 			}
-			if err := cmdNode(context.Background(), []string{"verify", "--pub", tt.pub, p}, io.Discard, io.Discard); err == nil {
-				t.Error("verify accepts it")
+			if err := cmdNode(context.Background(), []string{"verify", "--pub", tt.pub, p}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("verify: err = %v, want one containing %q", err, tt.wantErr)
 			}
 		})
 	}
 	// Installing into another dir than node.yaml names is refused too.
-	err := cmdNode(context.Background(), []string{"install", "--pub", filepath.Join(f.keys, "site.pub"), "--dir", filepath.Join(f.root, "x"), bundle}, io.Discard, io.Discard)
+	err = cmdNode(context.Background(), []string{"install", "--pub", filepath.Join(f.keys, "site.pub"), "--dir", filepath.Join(f.root, "x"), bundle}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "expects its files in") {
 		t.Errorf("wrong dir: err = %v", err)
 	}

@@ -62,7 +62,7 @@ func Read(r io.Reader) (*Raw, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: member %d: %v", ErrMalformed, n, err)
+			return nil, fmt.Errorf("%w: member %d: %v: copy the bundle again", ErrMalformed, n, err)
 		}
 		if err := checkMemberName(hdr.Name); err != nil {
 			return nil, err
@@ -79,7 +79,7 @@ func Read(r io.Reader) (*Raw, error) {
 		}
 		b := make([]byte, hdr.Size)
 		if _, err := io.ReadFull(tr, b); err != nil {
-			return nil, fmt.Errorf("%w: member %q: %v", ErrMalformed, hdr.Name, err)
+			return nil, fmt.Errorf("%w: member %q: %v: copy the bundle again", ErrMalformed, hdr.Name, err)
 		}
 		switch hdr.Name {
 		case ManifestName:
@@ -152,7 +152,8 @@ func Verify(raw *Raw, pub ed25519.PublicKey) (*Bundle, error) {
 		return nil, fmt.Errorf("%w: public key has %d bytes", ErrKey, len(pub))
 	}
 	if len(raw.Signature) != ed25519.SignatureSize || !ed25519.Verify(pub, raw.Manifest, raw.Signature) {
-		return nil, fmt.Errorf("%w: not signed by key %s", ErrSignature, KeyID(pub))
+		return nil, fmt.Errorf("%w: not signed by key %s%s: give --pub the site's site.pub from the central host",
+			ErrSignature, KeyID(pub), signedBy(raw.Manifest))
 	}
 	m, err := ParseManifest(raw.Manifest)
 	if err != nil {
@@ -199,6 +200,18 @@ func Verify(raw *Raw, pub ed25519.PublicKey) (*Bundle, error) {
 		files[k] = v
 	}
 	return &Bundle{Manifest: m, Config: cfg, Files: files, verified: true}, nil
+}
+
+// signedBy says which key and site an unverified manifest claims
+// (", the bundle's manifest says key 1a2b... of site hmp-north"), or ""
+// when it does not decode: a wrong --pub is the usual cause of a bad
+// signature, and the key ID points to the right site.pub.
+func signedBy(manifest []byte) string {
+	var m Manifest
+	if json.Unmarshal(manifest, &m) != nil || m.KeyID == "" {
+		return ""
+	}
+	return fmt.Sprintf(", the bundle's manifest says key %q of site %q", m.KeyID, m.Site)
 }
 
 // ReadVerify is Read followed by Verify.
