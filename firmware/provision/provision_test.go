@@ -597,7 +597,8 @@ func TestInstallCreatesDir0750(t *testing.T) {
 }
 
 // TestVerifyErrorsSayWhatToDo: a wrong public key names the key and site
-// the manifest claims and which --pub to give; a bundle cut short, in a
+// the manifest claims and which --pub to give; a bad signature from the
+// right key's manifest says the bundle changed; a bundle cut short, in a
 // member or in a header, says to copy it again (until 2026-12-07 "not
 // signed by key ..." and "unexpected EOF" alone).
 func TestVerifyErrorsSayWhatToDo(t *testing.T) {
@@ -612,6 +613,12 @@ func TestVerifyErrorsSayWhatToDo(t *testing.T) {
 	}{
 		{"wrong key", full, otherPub, fmt.Sprintf("bundle signature invalid: not signed by key %s, the bundle's manifest says key %q of site \"hmp-north\": give --pub the site's site.pub from the central host",
 			KeyID(otherPub), KeyID(priv.Public().(ed25519.PublicKey)))},
+		{"signature damaged", writeTar(t, func() []member {
+			ms := members(t, full)
+			ms[find(ms, SignatureName)].data[5] ^= 0x20
+			return ms
+		}()), priv.Public().(ed25519.PublicKey), fmt.Sprintf("bundle signature invalid: the manifest names key %s, this --pub, but it or its signature changed after signing, or is damaged: copy the bundle again from where it was made, or make it again (rfwarden node bundle)",
+			KeyID(priv.Public().(ed25519.PublicKey)))},
 		{"cut in a member", full[:700], priv.Public().(ed25519.PublicKey), "malformed bundle: member \"manifest.json\": unexpected EOF: copy the bundle again"},
 		{"cut in a header", full[:100], priv.Public().(ed25519.PublicKey), "malformed bundle: member 0: unexpected EOF: copy the bundle again"},
 	}
