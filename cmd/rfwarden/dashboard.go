@@ -475,7 +475,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		// (a hostile publisher filled the journal).
 		_ = hub.HandleMQTT(m.Topic(), m.Payload())
 	}
-	link := &feedLink{Link: mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys})}
+	link := &feedLink{Link: mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys, Username: fo.Username})}
 	opts.SetOnConnectHandler(func(c mqtt.Client) {
 		gen := link.subscribing()
 		// fusion's retained status comes with the subscription, or the

@@ -496,7 +496,7 @@ func connectFusion(broker, clientID, username, password, caFile, siteID string, 
 	resub := &fusion.Resubscriber{Log: log, Subscribed: marker.Subscribed}
 	// logs each lost connection (a second client with this ID ends it) and
 	// failed attempt, with the broker's reason
-	link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: broker, Logger: log, Keys: fusionMQTTKeys})
+	link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: broker, Logger: log, Keys: fusionMQTTKeys, Username: username})
 	link.Watch(opts)
 	// Fusion's liveness, for the dashboards: online at every connection,
 	// offline as its last will and at a clean stop (close). Before, a

@@ -113,6 +113,10 @@ func TestCmdFusionWrongPassword(t *testing.T) {
 	if n := strings.Count(log, "level=WARN"+` msg="fusion: cannot connect to the MQTT broker, retrying"`); n != 1 || !strings.Contains(log, "not Authorized") {
 		t.Errorf("log has %d warnings of the refused password, want exactly 1 naming not Authorized:\n%s", n, log)
 	}
+	// the hint names the username sent, never the password (since 2026-12-07)
+	if !strings.Contains(log, `the broker refused username \"fusion\" or its password`) || strings.Contains(log, "wrong") {
+		t.Errorf("log does not name the username fusion, or shows the password:\n%s", log)
+	}
 	if err := stop(); err != nil {
 		t.Errorf("fusion: %v", err)
 	}

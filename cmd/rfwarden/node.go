@@ -32,7 +32,7 @@ Provision and check sensor nodes.
   install --pub site.pub [--dir /etc/rfwarden] [--owner USER[:GROUP]] [--force] BUNDLE
                                           verify, then write the files atomically (secrets 0600) and
                                           remove those the bundle lacks; --force to replace another node
-  check   [--config node.yaml | --serial S] [--noise=false] [--json]
+  check   [--config node.yaml | --serial S] [--noise=false] [--noise-center-hz HZ] [--json]
                                           report the HackRF board, firmware, USB link and noise floor
 
 Run "rfwarden node SUBCOMMAND -h" for the flags of one subcommand.
@@ -300,7 +300,8 @@ func nodeInstall(_ context.Context, args []string, stdout, stderr io.Writer) err
 	opt.Force = *force
 	res, err := provision.Install(b, *dir, opt)
 	if errors.Is(err, provision.ErrOtherNode) {
-		return fmt.Errorf("node install: %w: give --force to replace it", err)
+		return fmt.Errorf("node install: %w: the bundle may have been copied to the wrong node: take it to node %s; give --force only if this node is really becoming %s",
+			err, b.Manifest.Sensor, b.Manifest.Sensor)
 	}
 	if err != nil {
 		return fmt.Errorf("node install: %w", err)
@@ -357,11 +358,11 @@ func parseOwner(s string) (provision.InstallOptions, error) {
 
 // nodeCheck runs `node check` with the outside world from deps(serial).
 func nodeCheck(ctx context.Context, args []string, stdout, stderr io.Writer, deps func(serial string) nodecheck.Deps) error {
-	fs := nodeFlags("check", "[--config node.yaml | --serial S] [--noise=false] [--json]", stderr)
+	fs := nodeFlags("check", "[--config node.yaml | --serial S] [--noise=false] [--noise-center-hz HZ] [--json]", stderr)
 	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML; its source.serial selects the board (env RFW_SENSOR_CONFIG)")
 	serial := fs.String("serial", "", "board serial (overrides --config's source.serial; a --config given must still load)")
 	noise := fs.Bool("noise", true, "run the 0.1 s noise-floor self-test with hackrf_transfer")
-	centerHz := fs.Int64("noise-center-hz", nodecheck.DefaultNoiseCenterHz, "self-test centre frequency")
+	centerHz := fs.Int64("noise-center-hz", nodecheck.DefaultNoiseCenterHz, "noise-floor self-test centre frequency in Hz, 1e6..6e9 (a HackRF's range)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if help, err := parseNodeFlags(fs, args); help || err != nil {
 		return err

@@ -17,12 +17,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/firmware/nodecheck"
+	"github.com/rfwarden/rfwarden/firmware/provision"
 	"github.com/rfwarden/rfwarden/sensor/hackrfsrc"
 )
 
@@ -173,6 +175,17 @@ func TestNodeInstallRefusesBadBundles(t *testing.T) {
 	if err := cmdNode(context.Background(), []string{"keygen", "--out", otherKeys}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
+	sitePub, err := provision.ReadPublicKey(filepath.Join(f.keys, "site.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPub, err := provision.ReadPublicKey(filepath.Join(otherKeys, "site.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A wrong --pub names the key the manifest claims and its site, and
+	// which site.pub to give; a truncated copy says to copy it again
+	// (until 2026-12-07 "not signed by key ..." and "unexpected EOF" alone).
 	tests := []struct {
 		name    string
 		data    []byte
@@ -180,8 +193,9 @@ func TestNodeInstallRefusesBadBundles(t *testing.T) {
 		wantErr string
 	}{
 		{"flipped byte", flipped, filepath.Join(f.keys, "site.pub"), "bundle changed after it was signed, or damaged: \"node.yaml\" has"},
-		{"wrong key", good, filepath.Join(otherKeys, "site.pub"), "signature invalid"},
-		{"truncated", good[:1000], filepath.Join(f.keys, "site.pub"), "malformed"},
+		{"wrong key", good, filepath.Join(otherKeys, "site.pub"), fmt.Sprintf("bundle signature invalid: not signed by key %s, the bundle's manifest says key %q of site \"hmp-north\": give --pub the site's site.pub from the central host",
+			provision.KeyID(otherPub), provision.KeyID(sitePub))},
+		{"truncated", good[:1000], filepath.Join(f.keys, "site.pub"), "malformed bundle: member \"manifest.json\": unexpected EOF: copy the bundle again"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,13 +209,13 @@ func TestNodeInstallRefusesBadBundles(t *testing.T) {
 			if _, err := os.Stat(dir); !os.IsNotExist(err) {
 				t.Errorf("install dir exists after a refused bundle (%v)", err)
 			}
-			if err := cmdNode(context.Background(), []string{"verify", "--pub", tt.pub, p}, io.Discard, io.Discard); err == nil {
-				t.Error("verify accepts it")
+			if err := cmdNode(context.Background(), []string{"verify", "--pub", tt.pub, p}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("verify: err = %v, want one containing %q", err, tt.wantErr)
 			}
 		})
 	}
 	// Installing into another dir than node.yaml names is refused too.
-	err := cmdNode(context.Background(), []string{"install", "--pub", filepath.Join(f.keys, "site.pub"), "--dir", filepath.Join(f.root, "x"), bundle}, io.Discard, io.Discard)
+	err = cmdNode(context.Background(), []string{"install", "--pub", filepath.Join(f.keys, "site.pub"), "--dir", filepath.Join(f.root, "x"), bundle}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "expects its files in") {
 		t.Errorf("wrong dir: err = %v", err)
 	}
@@ -471,9 +485,11 @@ bands:
 	}
 	var out bytes.Buffer
 	err := cmdNode(context.Background(), []string{"install", "--pub", pub, "--dir", f.etc, b7}, &out, io.Discard)
+	// the usual cause first, a bundle copied to the wrong node, then
+	// --force (until 2026-12-07 only "give --force to replace it")
 	if err == nil || !strings.Contains(err.Error(), "sensor wing-a-1 of site hmp-north") || !strings.Contains(err.Error(), "sensor wing-b-7") ||
-		!strings.Contains(err.Error(), "--force") {
-		t.Fatalf("install of another node: err = %v, want a refusal naming wing-a-1, wing-b-7 and --force", err)
+		!strings.Contains(err.Error(), "the bundle may have been copied to the wrong node: take it to node wing-b-7; give --force only if this node is really becoming wing-b-7") {
+		t.Fatalf("install of another node: err = %v, want a refusal naming wing-a-1, wing-b-7, the wrong node, then --force", err)
 	}
 	if _, err := os.Stat(filepath.Join(f.etc, "node-key.pem")); err != nil {
 		t.Errorf("refused install touched wing-a-1's key: %v", err)
@@ -514,5 +530,42 @@ func TestNodeCheckConfigWithSerial(t *testing.T) {
 	os.WriteFile(cfg, []byte("site: s\nsensor: n\noutbox: {dir: /tmp/o}\nsource: {kind: hackrf, serial: \"457863c8234e2e4f\"}\nbands: [{name: b, low_hz: 1e9, high_hz: 2e9}]\n"), 0o644)
 	if err := nodeCheck(context.Background(), []string{"--config", cfg, "--serial", "x", "--noise=false"}, &out, io.Discard, fakeNodeDeps(infoOneBoard, &serial)); serial != "x" {
 		t.Errorf("with a valid --config and --serial x: deps got serial %q (err %v), want x", serial, err)
+	}
+}
+
+// TestNodeHelpMatchesDeployDoc: every flag of each node subcommand's -h
+// is in `rfwarden node --help` and in docs/deploy.md section 3, and so is
+// every environment variable a flag reads (until 2026-12-07 node check's
+// --serial, --noise-center-hz and RFW_SENSOR_CONFIG were missing from the
+// doc, and --noise-center-hz from node --help).
+func TestNodeHelpMatchesDeployDoc(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, _ := strings.Cut(string(doc), "## 3. Adding a node")
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	flagRE := regexp.MustCompile(`(?m)^\s+-([a-z][a-z0-9-]*)`)
+	envRE := regexp.MustCompile(`env (RFW_[A-Z_]+)`)
+	for _, sub := range []string{"keygen", "bundle", "verify", "install", "check"} {
+		var errb bytes.Buffer
+		if err := cmdNode(context.Background(), []string{sub, "-h"}, io.Discard, &errb); err != nil {
+			t.Fatalf("node %s -h: %v", sub, err)
+		}
+		help := errb.String()
+		for _, m := range flagRE.FindAllStringSubmatch(help, -1) {
+			flag := "--" + m[1]
+			if !strings.Contains(nodeUsage, flag) {
+				t.Errorf("node --help does not list node %s's %s", sub, flag)
+			}
+			if !strings.Contains(sec, flag) {
+				t.Errorf("docs/deploy.md section 3 does not mention node %s's %s", sub, flag)
+			}
+		}
+		for _, m := range envRE.FindAllStringSubmatch(help, -1) {
+			if !strings.Contains(sec, m[1]) {
+				t.Errorf("docs/deploy.md section 3 does not mention %s, which node %s reads", m[1], sub)
+			}
+		}
 	}
 }

@@ -33,9 +33,11 @@ Run one sensor node: scan the config's bands with its receiver (a HackRF
 through libhackrf or hackrf_transfer, a SigMF recording, or the
 simulator), detect and classify emissions, and publish detections, health,
 status and spectrum to the MQTT broker (a durable outbox holds detections
-while it is away). --check validates the config, and that this binary and
-host can open its source (a recording's metadata and data file too),
-that the MQTT files it names can be read,
+while it is away). --check validates the config and its source: a
+recording's metadata and data file; for hackrf only that this binary has
+libhackrf, for hackrf_transfer only that the tool is on PATH (neither
+opens the board: rfwarden node check does); that the MQTT files it names
+can be read,
 its outbox folder written (as the user it runs as), notes an http_addr
 it cannot listen on now, the drone bands its scan plan leaves out, and a
 recording tuned outside its bands or too old for fusion, and exits. The config is annotated in
@@ -51,7 +53,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprint(stderr, sensorUsage); printDefaults(fs) }
 	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML config `file` (env RFW_SENSOR_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
-	check := fs.Bool("check", false, "validate the config, and that the source can be opened here, note the drone bands it leaves out, and exit")
+	check := fs.Bool("check", false, "validate the config and its source (not the HackRF board: rfwarden node check), note the drone bands it leaves out, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

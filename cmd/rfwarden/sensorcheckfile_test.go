@@ -13,7 +13,7 @@ import (
 )
 
 // TestSensorCheckFileSource: `rfwarden sensor --check` ("validates the
-// config, and that this binary and host can open its source"; the unit's
+// config and its source: a recording's metadata and data file"; the unit's
 // ExecStartPre) printed "ok" for source.kind file with a path that does
 // not exist, or that is not a SigMF recording, while the service then
 // exited at once with "source: open recording: ...". checkSource
@@ -68,5 +68,27 @@ func TestSensorCheckFileSource(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSensorHelpSaysCheckLeavesBoard: sensor --help said --check tests
+// "that this binary and host can open its source", while for a HackRF it
+// opens nothing: for hackrf_transfer it only looks the tool up on PATH,
+// for hackrf only that the binary has libhackrf. The help now says so,
+// and names node check, which tests the board (as docs/deploy.md does).
+func TestSensorHelpSaysCheckLeavesBoard(t *testing.T) {
+	var errb bytes.Buffer
+	if err := run(context.Background(), []string{"sensor", "-h"}, &bytes.Buffer{}, &errb); err != nil {
+		t.Fatal(err)
+	}
+	help := strings.Join(strings.Fields(errb.String()), " ")
+	for _, want := range []string{"for hackrf_transfer only that the tool is on PATH", "for hackrf only that this binary has libhackrf",
+		"neither opens the board: rfwarden node check does", "not the HackRF board: rfwarden node check"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("sensor -h lacks %q:\n%s", want, errb.String())
+		}
+	}
+	if strings.Contains(help, "can open its source") {
+		t.Errorf("sensor -h still says --check opens the source:\n%s", errb.String())
 	}
 }

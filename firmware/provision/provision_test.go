@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -594,5 +595,41 @@ func TestInstallCreatesDir0750(t *testing.T) {
 	st, err := os.Stat(dir)
 	if err != nil || st.Mode().Perm()&^0o750 != 0 {
 		t.Errorf("install dir mode %v (err %v), want 0750 or less", st.Mode().Perm(), err)
+	}
+}
+
+// TestVerifyErrorsSayWhatToDo: a wrong public key names the key and site
+// the manifest claims and which --pub to give; a bad signature from the
+// right key's manifest says the bundle changed; a bundle cut short, in a
+// member or in a header, says to copy it again (until 2026-12-07 "not
+// signed by key ..." and "unexpected EOF" alone).
+func TestVerifyErrorsSayWhatToDo(t *testing.T) {
+	priv := seedKey()
+	otherPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	full := buildBundle(t, priv, Inputs{Config: nodeConfig("/etc/rfwarden", false), Password: []byte("pw\n")})
+	tests := []struct {
+		name string
+		data []byte
+		pub  ed25519.PublicKey
+		want string
+	}{
+		{"wrong key", full, otherPub, fmt.Sprintf("bundle signature invalid: not signed by key %s, the bundle's manifest says key %q of site \"hmp-north\": give --pub the site's site.pub from the central host",
+			KeyID(otherPub), KeyID(priv.Public().(ed25519.PublicKey)))},
+		{"signature damaged", writeTar(t, func() []member {
+			ms := members(t, full)
+			ms[find(ms, SignatureName)].data[5] ^= 0x20
+			return ms
+		}()), priv.Public().(ed25519.PublicKey), fmt.Sprintf("bundle signature invalid: the manifest names key %s, this --pub, but it or its signature changed after signing, or is damaged: copy the bundle again from where it was made, or make it again (rfwarden node bundle)",
+			KeyID(priv.Public().(ed25519.PublicKey)))},
+		{"cut in a member", full[:700], priv.Public().(ed25519.PublicKey), "malformed bundle: member \"manifest.json\": unexpected EOF: copy the bundle again"},
+		{"cut in a header", full[:100], priv.Public().(ed25519.PublicKey), "malformed bundle: member 0: unexpected EOF: copy the bundle again"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadVerify(bytes.NewReader(tt.data), tt.pub)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("err = %v\nwant    %s", err, tt.want)
+			}
+		})
 	}
 }

@@ -62,7 +62,7 @@ func Read(r io.Reader) (*Raw, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: member %d: %v", ErrMalformed, n, err)
+			return nil, fmt.Errorf("%w: member %d: %v: copy the bundle again", ErrMalformed, n, err)
 		}
 		if err := checkMemberName(hdr.Name); err != nil {
 			return nil, err
@@ -79,7 +79,7 @@ func Read(r io.Reader) (*Raw, error) {
 		}
 		b := make([]byte, hdr.Size)
 		if _, err := io.ReadFull(tr, b); err != nil {
-			return nil, fmt.Errorf("%w: member %q: %v", ErrMalformed, hdr.Name, err)
+			return nil, fmt.Errorf("%w: member %q: %v: copy the bundle again", ErrMalformed, hdr.Name, err)
 		}
 		switch hdr.Name {
 		case ManifestName:
@@ -152,7 +152,12 @@ func Verify(raw *Raw, pub ed25519.PublicKey) (*Bundle, error) {
 		return nil, fmt.Errorf("%w: public key has %d bytes", ErrKey, len(pub))
 	}
 	if len(raw.Signature) != ed25519.SignatureSize || !ed25519.Verify(pub, raw.Manifest, raw.Signature) {
-		return nil, fmt.Errorf("%w: not signed by key %s", ErrSignature, KeyID(pub))
+		if claimed := signedBy(raw.Manifest); claimed.KeyID != KeyID(pub) {
+			return nil, fmt.Errorf("%w: not signed by key %s%s: give --pub the site's site.pub from the central host",
+				ErrSignature, KeyID(pub), claimed)
+		}
+		return nil, fmt.Errorf("%w: the manifest names key %s, this --pub, but it or its signature changed after signing, or is damaged: copy the bundle again from where it was made, or make it again (rfwarden node bundle)",
+			ErrSignature, KeyID(pub))
 	}
 	m, err := ParseManifest(raw.Manifest)
 	if err != nil {
@@ -199,6 +204,29 @@ func Verify(raw *Raw, pub ed25519.PublicKey) (*Bundle, error) {
 		files[k] = v
 	}
 	return &Bundle{Manifest: m, Config: cfg, Files: files, verified: true}, nil
+}
+
+// claim is the key and site an unverified manifest claims.
+type claim struct{ KeyID, Site string }
+
+// String reads ", the bundle's manifest says key "1a2b..." of site
+// "hmp-north"", or "" when the manifest names no key.
+func (c claim) String() string {
+	if c.KeyID == "" {
+		return ""
+	}
+	return fmt.Sprintf(", the bundle's manifest says key %q of site %q", c.KeyID, c.Site)
+}
+
+// signedBy decodes the key and site an unverified manifest claims (zero
+// when it does not decode): a wrong --pub is the usual cause of a bad
+// signature, and the key ID points to the right site.pub.
+func signedBy(manifest []byte) claim {
+	var m Manifest
+	if json.Unmarshal(manifest, &m) != nil {
+		return claim{}
+	}
+	return claim{KeyID: m.KeyID, Site: m.Site}
 }
 
 // ReadVerify is Read followed by Verify.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -36,6 +37,10 @@ type Options struct {
 	// Keys name the settings Reason and Summary point to for each
 	// error.
 	Keys Keys
+	// Username is the username the client sends, which the hint of a
+	// refused login names (never the password); "" for the Broker URL's
+	// user, which paho sends, or none.
+	Username string
 }
 
 // Link follows one client's connection; Watch installs it on the client's
@@ -65,6 +70,9 @@ func New(o Options) *Link {
 	}
 	if o.Name == "" {
 		o.Name = "mqtt"
+	}
+	if u, err := url.Parse(o.Broker); err == nil && u.User != nil && o.Username == "" {
+		o.Username = u.User.Username()
 	}
 	o.Broker = redact.URL(o.Broker) // a password in the URL stays out of the log
 	log := o.Logger
@@ -124,7 +132,7 @@ func (l *Link) Failed(err error) {
 	if seen {
 		args = append(args, "same_error_since_last_logged", repeats)
 	}
-	if h := Hint(err, l.opts.Keys); h != "" {
+	if h := Hint(err, l.opts.Keys, l.opts.Username); h != "" {
 		args = append(args, "hint", h)
 	}
 	l.log.Warn(l.opts.Name+": cannot connect to the MQTT broker, retrying", args...)
@@ -259,17 +267,20 @@ func (l *Link) Collectors(prefix string) []prometheus.Collector {
 // Hint says what to check for a connection error the operator fixes: the
 // broker's refusal of the credentials, the client ID or this client's
 // own certificate (a TLS alert), or its TLS certificate not trusted,
-// naming the setting of k (a service's Keys) where there is one; "" for
+// naming the setting of k (a service's Keys) where there is one, and for
+// a refused login the username sent, user (never the password); "" for
 // other errors. The sensor, fusion and the
 // dashboard all log it with each failed attempt (Link.Failed): until
 // 2026-12-07 an untrusted certificate had none, and fusion logged
 // "x509: certificate signed by unknown authority" without a word of the
 // system's trust store, which alone it read then (fusion.yaml's ca_file
 // came later).
-func Hint(err error, k Keys) string {
+func Hint(err error, k Keys, user string) string {
 	switch {
+	case CredentialsRefused(err) && user == "":
+		return "the broker refused a login without a username" + keyNote(k.Credentials) + ": give the username and password the broker's password file has"
 	case CredentialsRefused(err):
-		return "the broker refused the username or password: check them and the broker's password file"
+		return fmt.Sprintf("the broker refused username %q or its password: check them and the broker's password file", user)
 	case errors.Is(err, packets.ErrorRefusedIDRejected):
 		return "the broker refused the client ID"
 	}

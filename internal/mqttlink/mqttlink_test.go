@@ -226,3 +226,34 @@ func TestLookupScheme(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialsHintNamesUser: a refused login's warning names the
+// username sent, never the password (until 2026-12-07 "the broker refused
+// the username or password", which left the admin guessing which one);
+// without a username it says none was sent and the setting to give.
+func TestCredentialsHintNamesUser(t *testing.T) {
+	keys := Keys{Credentials: "mqtt.username or mqtt.password_file"}
+	tests := []struct {
+		name, broker, user string
+		err                error
+		want               string
+	}{
+		{"bad password", "ssl://b:8883", "s10", packets.ErrorRefusedBadUsernameOrPassword,
+			`hint="the broker refused username \"s10\" or its password: check them and the broker's password file"`},
+		{"not authorised", "ssl://b:8883", "s10", packets.ErrorRefusedNotAuthorised, `username \"s10\"`},
+		{"the URL's username", "ssl://s10:hunter2@b:8883", "", packets.ErrorRefusedNotAuthorised, `username \"s10\"`},
+		{"no username", "ssl://b:8883", "", packets.ErrorRefusedNotAuthorised,
+			`hint="the broker refused a login without a username (mqtt.username or mqtt.password_file): give the username and password the broker's password file has"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			l := New(Options{Broker: tt.broker, Username: tt.user, Keys: keys,
+				Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+			l.Failed(tt.err)
+			if got := buf.String(); !strings.Contains(got, tt.want) || strings.Contains(got, "hunter2") {
+				t.Errorf("warning lacks %s or shows the password:\n%s", tt.want, got)
+			}
+		})
+	}
+}

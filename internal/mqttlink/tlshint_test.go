@@ -193,12 +193,12 @@ func TestTLSHintOwnCertificate(t *testing.T) {
 			if !strings.Contains(tt.err.Error(), tt.alert) {
 				t.Fatalf("the broker's alert is %v, want %q", tt.err, tt.alert)
 			}
-			if got := Hint(tt.err, tt.keys); !strings.Contains(got, tt.want) {
+			if got := Hint(tt.err, tt.keys, ""); !strings.Contains(got, tt.want) {
 				t.Errorf("Hint(%v) = %q, want %q", tt.err, got, tt.want)
 			}
 		})
 	}
-	if got := Hint(fmt.Errorf("network Error : %w", &net.OpError{Op: "remote error", Err: tls.AlertError(80)}), sensor); got != "" {
+	if got := Hint(fmt.Errorf("network Error : %w", &net.OpError{Op: "remote error", Err: tls.AlertError(80)}), sensor, ""); got != "" {
 		t.Errorf("Hint of an internal-error alert = %q, want none", got)
 	}
 }

@@ -296,7 +296,7 @@ func NewPaho(opts Options) (Client, error) {
 	// Connect and paho retry for ever (AutoReconnect) and paho keeps each
 	// attempt's error to itself: the link logs them (a wrong password,
 	// an untrusted certificate) and the loss of a connection.
-	link := mqttlink.New(mqttlink.Options{Name: "mqtt", Broker: opts.BrokerURL, Logger: log, Keys: opts.Keys})
+	link := mqttlink.New(mqttlink.Options{Name: "mqtt", Broker: opts.BrokerURL, Logger: log, Keys: opts.Keys, Username: opts.Username})
 	link.Watch(o)
 	if pw != nil {
 		// paho notifies on its connecting goroutine, before it waits for
