@@ -952,7 +952,8 @@ func (e *Engine) AnnounceSettling(ctx context.Context, now time.Time) error {
 // emitter is in, so that its alert may name one: store.Places, which
 // fusion's rule for storing a fix's detections in its room (store.Counts,
 // which also asks a room under 50% for twice the next) applies too, over
-// the rooms of kinds. That room is at least placeMinProb likely (below, fusion stores
+// the rooms of kinds; the first room a phone alert names also needs that
+// margin (distinct). That room is at least placeMinProb likely (below, fusion stores
 // the fix's detections in no room: thirty rooms at 3% say nothing of
 // which), and it ties with no more rooms than the summary names besides
 // it (store.MaxPlacedTie, 1+MaxRunnersUp; five cells at 20% each cannot
@@ -960,6 +961,23 @@ func (e *Engine) AnnounceSettling(ctx context.Context, now time.Time) error {
 // not names no room: "position unknown" (unlocatedSummary).
 func (e *Engine) locates(probs map[string]float64, kinds []string, topP float64) bool {
 	return store.Places(probs, topP, e.placeMinProb, func(id string) bool { return e.ofKinds(id, kinds) })
+}
+
+// distinct reports whether a fix's most likely room of kinds, roomID
+// (topP likely), stands out from the rooms of kinds its summary does not
+// name beside it (runnersUp): store.Distinct, the margin by which fusion
+// counts a fix in its room, over the rooms staff are not sent to search.
+// A close second the summary names ("in cell B2-14, 40%, or cell B2-13,
+// 30%") is searched too; a room under 10% is not named, and the demo's
+// "in cell L2-N05, 11%" sent staff to the wrong floor with L1-S03 at 9%.
+// A negative placeMinProb names a room of every fix, as fusion then
+// counts every fix.
+func (e *Engine) distinct(probs map[string]float64, kinds []string, roomID string, topP float64) bool {
+	if e.placeMinProb < 0 {
+		return true
+	}
+	named := e.runnersUp(probs, kinds, roomID, topP)
+	return store.Distinct(probs, topP, func(id string) bool { return e.ofKinds(id, kinds) && !slices.Contains(named, id) })
 }
 
 // alike returns how many rooms of kinds in probs are alike with topP,
@@ -1123,14 +1141,28 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// cell L1-N06 ("4%") and back with each controller fix heard by
 		// s5 alone.
 		vague := !e.locates(probs, r.RoomKinds, roomP)
-		if vague {
-			roomID, roomP = "", 0
-		}
 		var recent []fix
 		var follow *alertState // a pending alert (a drone's, one in no room) that moves with its track
 		var open *alertState
 		if r.Kind != KindDrone {
 			open = e.openAlert(r.Name, loc.Track)
+		}
+		// A weak fix (its room under store.WeakPlaceProb and under
+		// store.PlaceMargin times the next room of the rule's kinds
+		// its summary does not name: distinct) names no phone alert's
+		// first room: not a new alert's, nor one's still settling or
+		// in no room. It says no better than the heatmap, which does
+		// not count it there, where to search. An alert in a room
+		// keeps its hysteresis (moves). Until 2026-12-07 the demo's
+		// one-sensor fixes of the B20 phone in L1-S03 (L2-N05 11%,
+		// L1-S03 9%) opened alerts naming L2-N05, the wrong floor
+		// (TestWeakFixNamesNoFirstRoom).
+		named := roomID // the fix's room, for continuing an earlier run's alert (orphanFor)
+		weak := !vague && r.Kind == KindUnauthorisedUplink && (open == nil || open.alert.Room == "" || open.quiet && open.alert.Room != roomID) &&
+			!e.distinct(probs, r.RoomKinds, roomID, roomP)
+		if vague || weak {
+			vague = true
+			roomID, roomP = "", 0
 		}
 		if open != nil {
 			open.outside = false
@@ -1178,7 +1210,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				}
 			}
 		}
-		if o := e.orphanFor(r, loc, probs, roomID, topP, open); o != nil {
+		orphanRoom := roomID
+		if weak {
+			// An earlier run's alert in a room was announced there: a
+			// weak fix continues it as before.
+			orphanRoom = named
+		}
+		if o := e.orphanFor(r, loc, probs, orphanRoom, topP, open); o != nil {
 			// An alert fusion's earlier run left open where this fix
 			// would open one (a new alert, or its track's pending alert
 			// moving there): the same phone, heard again after the
@@ -1186,6 +1224,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			// incident; a pending alert of the track is withdrawn for it.
 			if o.alert.Room != "" {
 				roomID, roomP = o.alert.Room, probs[o.alert.Room]
+				vague = vague && !weak
 			}
 			errs = append(errs, e.adoptOrphan(ctx, o, alertKey(loc.Track, roomID), loc, probs))
 			if follow != nil {

@@ -27,17 +27,8 @@ func TestSettleBeforeAnnouncing(t *testing.T) {
 	first := map[string]float64{"B2-03": 0.41, "B2-14": 0.22, "B2-13": 0.20}
 	later := map[string]float64{"B2-14": 0.38, "B2-03": 0.30, "B2-13": 0.12}
 	landing := map[string]float64{"B2-landing": 0.9, "B2-14": 0.05}
-	type fix struct {
-		at    time.Duration
-		probs map[string]float64
-	}
-	every := func(from, to time.Duration, probs map[string]float64) []fix {
-		var v []fix
-		for at := from; at <= to; at += time.Second {
-			v = append(v, fix{at, probs})
-		}
-		return v
-	}
+	every := everySecond
+	type fix = timedFix
 	for _, tc := range []struct {
 		name   string
 		settle time.Duration
@@ -63,32 +54,9 @@ func TestSettleBeforeAnnouncing(t *testing.T) {
 			[]string{"pending B2-03 @3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
 			e, rec, t0 := onlineEngine(t)
 			e.SetSettle(tc.settle)
-			n0 := len(rec.got)
-			next := 0
-			for s := time.Duration(0); s <= 20*time.Second; s += time.Second {
-				for next < len(tc.fixes) && tc.fixes[next].at <= s {
-					f := tc.fixes[next]
-					best, p := mostLikely(f.probs)
-					loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p,
-						RoomProbs: f.probs, At: t0.Add(f.at)}
-					if err := e.ObserveLocation(ctx, loc); err != nil {
-						t.Fatal(err)
-					}
-					next++
-				}
-				if err := e.Tick(ctx, t0.Add(s)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var got []string
-			for _, a := range rec.got[n0:] {
-				if a.Rule == "unauthorised-uplink-in-cell" {
-					got = append(got, fmt.Sprintf("%s %s @%d", a.State, a.Room, time.Duration(a.UpdatedNS-t0.UnixNano())/time.Second))
-				}
-			}
+			got, _ := playTimed(t, e, rec, t0, tc.fixes, nil)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("published %q, want %q", got, tc.want)
 			}
@@ -103,6 +71,58 @@ func TestSettleBeforeAnnouncing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// timedFix is a fix of track t1 (LTE), its room probabilities, at a time
+// after the first (playTimed).
+type timedFix struct {
+	at    time.Duration
+	probs map[string]float64
+}
+
+// everySecond returns a fix of probs every second from from to to.
+func everySecond(from, to time.Duration, probs map[string]float64) []timedFix {
+	var v []timedFix
+	for at := from; at <= to; at += time.Second {
+		v = append(v, timedFix{at, probs})
+	}
+	return v
+}
+
+// playTimed feeds fixes to e from t0, ticking it every second for 20 s,
+// each fix heard by sensors(its probabilities) (nil: none named), and
+// returns the in-cell rule's publications since, "state room @ seconds
+// after t0" in order, and their summaries.
+func playTimed(t *testing.T, e *Engine, rec *recorder, t0 time.Time, fixes []timedFix, sensors func(map[string]float64) []string) (got, summaries []string) {
+	t.Helper()
+	ctx := context.Background()
+	n0 := len(rec.got)
+	next := 0
+	for s := time.Duration(0); s <= 20*time.Second; s += time.Second {
+		for next < len(fixes) && fixes[next].at <= s {
+			f := fixes[next]
+			best, p := mostLikely(f.probs)
+			loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p,
+				RoomProbs: f.probs, At: t0.Add(f.at)}
+			if sensors != nil {
+				loc.Sensors = sensors(f.probs)
+			}
+			if err := e.ObserveLocation(ctx, loc); err != nil {
+				t.Fatal(err)
+			}
+			next++
+		}
+		if err := e.Tick(ctx, t0.Add(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range rec.got[n0:] {
+		if a.Rule == "unauthorised-uplink-in-cell" {
+			got = append(got, fmt.Sprintf("%s %s @%d", a.State, a.Room, time.Duration(a.UpdatedNS-t0.UnixNano())/time.Second))
+			summaries = append(summaries, a.Summary)
+		}
+	}
+	return got, summaries
 }
 
 // TestSettleWithdrawsUnannounced: a quiet alert whose track's fixes left

@@ -45,6 +45,10 @@ type firstRoomScore struct {
 	// pending state): in its own room, in no room ("position unknown"),
 	// or in another room.
 	right, unknown, wrong int
+	// firstWrong: handsets whose first announcement naming a room (the
+	// first, or a later one after "position unknown") named another: the
+	// room staff were first sent to search.
+	firstWrong int
 	// fired: handsets whose alert fired; firedRight: in the handset's room.
 	fired, firedRight int
 	// firstDelay sums the time from each handset's first detection to its
@@ -62,6 +66,7 @@ func (s *firstRoomScore) add(o firstRoomScore) {
 	s.right += o.right
 	s.unknown += o.unknown
 	s.wrong += o.wrong
+	s.firstWrong += o.firstWrong
 	s.fired += o.fired
 	s.firedRight += o.firedRight
 	s.firstDelay += o.firstDelay
@@ -75,9 +80,10 @@ func (s firstRoomScore) String() string {
 	mean := func(d time.Duration, n int) time.Duration {
 		return (d / time.Duration(max(n, 1))).Round(10 * time.Millisecond)
 	}
-	return fmt.Sprintf("handsets %d: first announced in its room %d (%.1f%%), nowhere %d (%.1f%%), elsewhere %d (%.1f%%); "+
+	return fmt.Sprintf("handsets %d: first announced in its room %d (%.1f%%), nowhere %d (%.1f%%), elsewhere %d (%.1f%%); first room named another %d (%.1f%%); "+
 		"fired %d, in its room %d (%.1f%%); first announcement after %v (at most %v after its alert opened), in its room after %v (%d handsets)",
 		s.handsets, s.right, pc(s.right, s.handsets), s.unknown, pc(s.unknown, s.handsets), s.wrong, pc(s.wrong, s.handsets),
+		s.firstWrong, pc(s.firstWrong, s.handsets),
 		s.fired, s.firedRight, pc(s.firedRight, s.fired), mean(s.firstDelay, s.handsets), s.maxFirstDelay.Round(10*time.Millisecond),
 		mean(s.rightDelay, s.rightN), s.rightN)
 }
@@ -146,6 +152,7 @@ func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64,
 		first          *alertPub
 		fired, rightAt time.Time
 		firedRoom      string
+		firstRoom      string // the first room announced
 	}
 	by := map[string]*seen{}
 	var order []string
@@ -165,6 +172,9 @@ func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64,
 			order = append(order, h)
 		}
 		at := time.Unix(0, p.a.UpdatedNS)
+		if s.firstRoom == "" {
+			s.firstRoom = p.a.Room
+		}
 		if p.a.Room == room[h] && s.rightAt.IsZero() {
 			s.rightAt = at
 		}
@@ -185,6 +195,9 @@ func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64,
 			sc.unknown++
 		default:
 			sc.wrong++
+		}
+		if s.firstRoom != "" && s.firstRoom != room[h] {
+			sc.firstWrong++
 		}
 		if !s.fired.IsZero() {
 			sc.fired++
@@ -212,9 +225,13 @@ func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64,
 // is announced once its track's fixes have had that long to gather every
 // sensor's power; without it (negative), at the first fix. The settled
 // first announcement must name the handset's room at least 20 points more
-// often, another room no more often (2% of the handsets, or one of the
-// short run), fire in the handset's room about as often (the same), and
-// come within AlertSettle and a tick of its alert's first fix.
+// often, the first room announced must be another no more often (2% of
+// the handsets, or one of the short run), it must fire in the handset's
+// room about as often (the same), and come within AlertSettle and a tick
+// of its alert's first fix. The first room announced, not the first
+// announcement's: since 2026-12-07 a weak first fix (store.Distinct)
+// announces the alert at once in no room, and the room a later fix names
+// is where staff are first sent.
 // Results: docs/alerts.md, "Waiting for the fixes to settle".
 func TestFirstAnnouncedRoom(t *testing.T) {
 	seeds, n := 8, 40
@@ -252,8 +269,8 @@ func TestFirstAnnouncedRoom(t *testing.T) {
 			if got, was := frac(on.right, on.handsets), frac(off.right, off.handsets); got < was+0.20 {
 				t.Errorf("first announced in the handset's room: %.3f settled, %.3f at the first fix: want 20 points more", got, was)
 			}
-			if on.wrong > off.wrong+tol {
-				t.Errorf("first announced in another room: %d settled, %d at the first fix: want no more than %d more", on.wrong, off.wrong, tol)
+			if on.firstWrong > off.firstWrong+tol {
+				t.Errorf("first room announced another: %d settled, %d at the first fix: want no more than %d more", on.firstWrong, off.firstWrong, tol)
 			}
 			if on.firedRight < off.firedRight-tol {
 				t.Errorf("fired in the handset's room: %d settled, %d at the first fix: want no more than %d fewer", on.firedRight, off.firedRight, tol)

@@ -59,3 +59,28 @@ func TestCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestDistinct: a room under WeakPlaceProb stands out only at PlaceMargin
+// times the next room ofRoom accepts that does not tie with it; rooms
+// ofRoom refuses (the alert's: those its summary names beside it, or of
+// other kinds) do not count.
+func TestDistinct(t *testing.T) {
+	notB213 := func(id string) bool { return id != "B2-13" }
+	for _, tc := range []struct {
+		name   string
+		probs  map[string]float64
+		topP   float64
+		ofRoom func(string) bool
+		want   bool
+	}{
+		{"weak, under twice the next", map[string]float64{"L2-N05": 0.11, "L1-S03": 0.09}, 0.11, nil, false},
+		{"weak, the close second left out", map[string]float64{"B2-14": 0.4, "B2-13": 0.3, "B2-12": 0.1}, 0.4, notB213, true},
+		{"weak, the close second counted", map[string]float64{"B2-14": 0.4, "B2-13": 0.3, "B2-12": 0.1}, 0.4, nil, false},
+		{"weak, tied rooms aside", map[string]float64{"B2-14": 0.3, "B2-13": 0.3, "B2-12": 0.15}, 0.3, nil, true},
+		{"strong", map[string]float64{"B2-14": 0.5, "B2-13": 0.45}, 0.5, nil, true},
+	} {
+		if got := Distinct(tc.probs, tc.topP, tc.ofRoom); got != tc.want {
+			t.Errorf("%s: Distinct = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -103,20 +103,30 @@ func Places(probs map[string]float64, topP, minProb float64, ofRoom func(id stri
 // Counts reports whether fusion stores the detections of a fix whose room
 // probabilities are probs, the most likely topP likely, in that room, so
 // that the heatmap and the search list count the emission there: Places
-// holds over every room and, when topP is under WeakPlaceProb, topP is at
-// least PlaceMargin times the most likely room that does not tie with it
-// (negative minProb: every fix counts). Until 2026-12-07 a fix at 11%
-// against 9% was counted in the 11% room.
+// holds over every room and so does Distinct (negative minProb: every fix
+// counts). Until 2026-12-07 a fix at 11% against 9% was counted in the
+// 11% room.
 func Counts(probs map[string]float64, topP, minProb float64) bool {
 	if !Places(probs, topP, minProb, nil) {
 		return false
 	}
-	if minProb < 0 || topP >= WeakPlaceProb {
+	return minProb < 0 || Distinct(probs, topP, nil)
+}
+
+// Distinct reports whether the most likely of the rooms ofRoom accepts
+// (nil: every room), topP likely in a fix whose room probabilities are
+// probs, stands out from the rest: topP is at least WeakPlaceProb, or at
+// least PlaceMargin times the most likely room ofRoom accepts that does
+// not tie with it. It is the margin of Counts, and the alert engine asks
+// it, over the rule's room kinds, of the fix that first names a phone
+// alert's room (alert.Engine).
+func Distinct(probs map[string]float64, topP float64, ofRoom func(id string) bool) bool {
+	if topP >= WeakPlaceProb {
 		return true
 	}
 	next := 0.0
-	for _, p := range probs {
-		if !Tied(p, topP) {
+	for id, p := range probs {
+		if !Tied(p, topP) && (ofRoom == nil || ofRoom(id)) {
 			next = max(next, p)
 		}
 	}
