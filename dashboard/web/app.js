@@ -1196,16 +1196,21 @@
   // its alert names none), and, under place_weak_prob, at least
   // place_margin times as likely as the next room not tied with it (11%
   // against 9% is counted nowhere).
-  function placed(l) {
-    const min = st.site.place_min_prob;
-    if (min < 0) return true;
-    if (!(l.room_prob >= min)) return false;
+  function placed(l) { return !unplacedWhy(l); }
+  // unplacedWhy says which of those rules a fix l fails ('' when placed),
+  // for the marker's tooltip: "no room reaches 10%" was said of a fix at
+  // 27% that failed the margin.
+  function unplacedWhy(l) {
+    const min = st.site.place_min_prob, pc = (p) => (p * 100).toFixed(0) + '%';
+    if (min < 0) return '';
+    if (!(l.room_prob >= min)) return 'no room reaches ' + pc(min);
     const near = l.room_prob - (st.site.place_tie_tolerance || 0) * l.room_prob;
     const probs = Object.values(l.room_probs || {});
-    if (st.site.place_max_tie > 0 && probs.filter((p) => p >= near).length > st.site.place_max_tie) return false;
-    if (!(l.room_prob < st.site.place_weak_prob)) return true;
+    const ties = probs.filter((p) => p >= near).length;
+    if (st.site.place_max_tie > 0 && ties > st.site.place_max_tie) return ties + ' rooms alike at ' + pc(l.room_prob);
+    if (!(l.room_prob < st.site.place_weak_prob)) return '';
     const next = Math.max(0, ...probs.filter((p) => p < near));
-    return l.room_prob >= st.site.place_margin * next;
+    return l.room_prob >= st.site.place_margin * next ? '' : 'its likeliest room, ' + pc(l.room_prob) + ', not ' + st.site.place_margin + ' times the next, ' + pc(next);
   }
 
   // A phone's marker stands for the room most of its last countLast
@@ -1292,7 +1297,7 @@
     ell.setAttribute('transform', 'rotate(' + (-l.angle_rad * 180 / Math.PI) + ' ' + l.x_m + ' ' + y + ')');
     dot.setAttribute('class', 'emitter-dot' + other); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', r);
     e.dataset.title = last.class + (last.link && last.link !== 'unknown' ? ' ' + last.link : '') + ' ' + last.track +
-      (vague ? ': location uncertain (no room reaches ' + (st.site.place_min_prob * 100).toFixed(0) + '%)' : ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%)' +
+      (vague ? ': location uncertain (' + unplacedWhy(l) + ')' : ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%)' +
         (of > 1 ? ', named by ' + n + ' of its last ' + of + ' fixes that name a room' : '')) +
       ', ' + fmtT(l.time_ns) + (l !== last ? '; last heard ' + fmtT(last.time_ns) : '');
     // its age beside the dot, readable over any room
