@@ -22,8 +22,14 @@ import (
 // time times --speed: at --speed 100 a 20 s run covered minutes, its
 // "simulated 20s done" line, its data and its saved clock (where the next
 // run on its --dir continues) all that far past the start.
+//
+// The run is 2 simulated minutes (1.2 s at --speed 100), long enough for
+// the sensors to store data on a loaded machine: a 20 s run (0.2 s) could
+// end before any health report or detection was stored, its database
+// then holding no time at all, since the demo's own audit rows no longer
+// count (demoWallTimes).
 func TestDemoDurationIsSimulated(t *testing.T) {
-	const duration = 20 * time.Second
+	const duration = 2 * time.Minute
 	dir := t.TempDir()
 	o := demoOptions{listen: "127.0.0.1:0", speed: 100, seed: 1, dir: dir, rateHz: 2e6, duration: duration,
 		offlineAfter: time.Hour, statusEvery: time.Hour}
