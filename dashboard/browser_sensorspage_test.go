@@ -241,3 +241,40 @@ func TestBrowserPolish(t *testing.T) {
 		t.Errorf("the incident timeline's padding %s rem, want at least 2 for its \"10.\" marker", inc[1])
 	}
 }
+
+// TestBrowserSearchLegendNoBlanks: the search list's legend quotes GET
+// /search's weight and cap, so it is hidden until an answer gives them. A
+// viewer, who gets no search list, saw "plus  for each transmission
+// located there in the last hour, up to ." for good; an officer sees it
+// with the numbers.
+func TestBrowserSearchLegendNoBlanks(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	legend := func(who string) []string {
+		t.Helper()
+		within(t, ctx, 10*time.Second, who+"'s search list",
+			chromedp.Navigate(srv.URL+"/#heatmap"),
+			chromedp.Poll[chromedp.Void](`document.querySelector('#search-list li')?.textContent === 'officers only' || !!document.querySelector('#search-list li[data-room] input.search-note')`))
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const p = document.getElementById('search-legend'); return [p.hidden && !p.offsetParent ? 'hidden' : 'shown', p.textContent]; })()`))
+		if err != nil || len(got) != 2 {
+			t.Fatalf("%s's search legend %q (%v)", who, got, err)
+		}
+		return got
+	}
+	logout := func() {
+		within(t, ctx, 10*time.Second, "log out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`#login-user`)))
+	}
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	if got := legend("a viewer"); got[0] != "hidden" {
+		t.Errorf("a viewer's search legend %q, want it hidden: GET /search never fills its numbers", got)
+	}
+	logout()
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	if got := legend("an officer"); got[0] != "shown" || !strings.Contains(got[1], "plus 0.05 for each transmission located there in the last hour, up to 0.5 (") {
+		t.Errorf("an officer's search legend %q, want it shown with GET /search's 0.05 and 0.5", got)
+	}
+	logout()
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	if got := legend("a viewer after an officer"); got[0] != "hidden" {
+		t.Errorf("a viewer's search legend after an officer's session %q, want it hidden again", got)
+	}
+}

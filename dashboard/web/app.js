@@ -1333,7 +1333,7 @@
       r.located.toFixed(2) + ' (' + n + ' transmissions located here in the last hour' + each + ')';
   }
   async function loadSearch() {
-    if (ranks[st.me.role] < ranks.officer) { $('search-list').replaceChildren(el('li', { text: 'officers only' })); return; }
+    if (ranks[st.me.role] < ranks.officer) { $('search-legend').hidden = true; $('search-list').replaceChildren(el('li', { text: 'officers only' })); return; }
     const typing = () => document.activeElement && document.activeElement.matches('#search-list input');
     // while a note has focus the list is not redrawn, and says so: an
     // officer who left the cursor in a note saw an old ranking otherwise
@@ -1342,7 +1342,11 @@
     const ans = await api('GET', '/search'), rooms = ans.rooms;
     if (typing()) { paused(true); return; }
     paused(false);
+    // the legend quotes the answer's weight and cap, so it is shown once
+    // an answer has given them (it read "plus  for each ... up to ." before
+    // the first, and always to a viewer; TestBrowserSearchLegendNoBlanks)
     $('leg-rw').textContent = ans.recent_weight; $('leg-rmax').textContent = ans.recent_max;
+    $('search-legend').hidden = false;
     st.searchNotes = st.searchNotes || new Map();
     st.searchErrors = st.searchErrors || new Map();
     $('search-list').replaceChildren(...rooms.map((r) => {
