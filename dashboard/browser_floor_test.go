@@ -191,6 +191,51 @@ func TestBrowserPhoneAckOnScreen(t *testing.T) {
 	}
 }
 
+// TestBrowserPhoneAlertCards: on a phone an alert's row is a card
+// (severity and time, the summary, room and state) that fits the screen;
+// the eight columns scrolled sideways inside their box, so a 390 px screen
+// showed each row's time and severity and its summary only 450 px to the
+// right. A wide screen keeps the table's columns.
+func TestBrowserPhoneAlertCards(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.longSummaries(5)
+	const cells = `(() => { const w = document.getElementById('alert-rows').closest('.table-wrap'), tr = document.querySelector('#alert-rows tr[data-id="long4"]');
+		const shown = (s) => { const n = tr.querySelector(s), r = n ? n.getBoundingClientRect() : {}; return n && r.width > 0 && r.left >= -0.5 && r.right <= innerWidth + 0.5; };
+		return [String(w.scrollWidth - w.clientWidth), ...['td.sev', 'td.time', 'td.summary', 'td.room', 'td.state', 'td.rule', 'td.zone'].map((s) => s + (shown(s) ? ' on the screen' : ' off the screen')),
+			String([...document.querySelectorAll('#alert-table thead th')].filter((th) => th.getBoundingClientRect().width > 0).length)]; })()`
+	for _, c := range []struct {
+		w, h         int
+		card         bool
+		overflow     string
+		rule, header string
+	}{
+		{390, 844, true, "0", "td.rule off the screen", "1"},
+		{1280, 900, false, "0", "td.rule on the screen", "8"},
+	} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(c.w), int64(c.h))); err != nil {
+			t.Fatal(err)
+		}
+		browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+		within(t, ctx, 10*time.Second, "the list", chromedp.WaitReady(chromedp.CSS(`tr[data-id="long4"]`)))
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](cells))
+		if err != nil || len(got) != 9 {
+			t.Fatalf("%dx%d: %q (%v)", c.w, c.h, got, err)
+		}
+		if got[0] != c.overflow {
+			t.Errorf("%dx%d: the alert list scrolls %s px sideways, want %s", c.w, c.h, got[0], c.overflow)
+		}
+		for _, s := range got[1:6] {
+			if !strings.HasSuffix(s, " on the screen") {
+				t.Errorf("%dx%d: an alert's %s, want it on the screen", c.w, c.h, s)
+			}
+		}
+		if got[6] != c.rule || got[8] != c.header {
+			t.Errorf("%dx%d: %s, %s header cells shown; want %s, %s (card: %v)", c.w, c.h, got[6], got[8], c.rule, c.header, c.card)
+		}
+		within(t, ctx, 10*time.Second, "log out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`#login-user`)))
+	}
+}
+
 // TestBrowserTrackKeepsItsRoom: a phone's marker stands for the room most
 // of its last 10 fixes that name a room name (a tie: the latest's), at
 // its latest fix there, not for its latest fix alone: a phone located

@@ -656,7 +656,7 @@
     const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : a.state === 'firing' ? ' unacked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
       el('td', { class: 'time', text: fmtT(a.active_ns) }), el('td', { class: 'sev', text: a.severity }), el('td', { class: 'rule', text: a.rule }),
       el('td', { class: 'summary' }, el('div', { class: 'clamp', title: a.summary, text: a.summary })), el('td', { class: 'room', text: a.room || '' }), el('td', { class: 'zone', text: a.zone || '' }),
-      el('td', { text: a.state + (st.staleSince && a.state !== 'resolved' ? ' (as of ' + fmtHM(st.staleSince) + ')' : '') + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
+      el('td', { class: 'state', text: a.state + (st.staleSince && a.state !== 'resolved' ? ' (as of ' + fmtHM(st.staleSince) + ')' : '') + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
         title: a.ack_ns ? 'acknowledged ' + fmtT(a.ack_ns) : '' }));
     tr.alert = a;
     openable(tr, 'alert-detail', () => openAlert(a.id));
