@@ -195,7 +195,9 @@ func TestBrowserPhoneAckOnScreen(t *testing.T) {
 // (severity and time, the summary, room and state) that fits the screen;
 // the eight columns scrolled sideways inside their box, so a 390 px screen
 // showed each row's time and severity and its summary only 450 px to the
-// right. A wide screen keeps the table's columns.
+// right. The filters above it run two to a row (they took 323 px of the
+// 844, an analyst's first alert 547 px down; now 244 and 468). A wide
+// screen keeps the table's columns.
 func TestBrowserPhoneAlertCards(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
 	ev.longSummaries(5)
@@ -215,8 +217,18 @@ func TestBrowserPhoneAlertCards(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(c.w), int64(c.h))); err != nil {
 			t.Fatal(err)
 		}
-		browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+		browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
 		within(t, ctx, 10*time.Second, "the list", chromedp.WaitReady(chromedp.CSS(`tr[data-id="long4"]`)))
+		if c.card {
+			// the filters two to a row, every control whole on the screen
+			if v := evalString(t, ctx, `(() => { const r = (s) => document.querySelector(s).getBoundingClientRect(), out = [];
+				for (const [a, b] of [['#f-zone', '#f-type'], ['#f-state', '#f-sev']]) if (Math.abs(r(a).top - r(b).top) > 1) out.push(a + ' and ' + b + ' on different rows');
+				for (const s of ['#f-zone', '#f-type', '#f-state', '#f-sev', '#f-unacked', '#live', '#alert-filters form.dates input[name=from]', '#alert-filters form.dates input[name=to]', '#alert-filters form.dates button'])
+					if (r(s).left < -0.5 || r(s).right > innerWidth + 0.5 || !r(s).width) out.push(s + ' at x ' + Math.round(r(s).left) + '..' + Math.round(r(s).right));
+				return out.join('; '); })()`); v != "" {
+				t.Errorf("%dx%d, the alert filters: %s", c.w, c.h, v)
+			}
+		}
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](cells))
 		if err != nil || len(got) != 9 {
 			t.Fatalf("%dx%d: %q (%v)", c.w, c.h, got, err)
