@@ -198,7 +198,8 @@ type alertState struct {
 	airSeen time.Time
 	// pilotNote is, for a drone alert its aircraft placed, the end of
 	// its summary saying where the latest fix of the pilot's controller
-	// (controllerOnly) put it ("; pilot's controller near cell B2-03");
+	// (controllerOnly) put it ("; pilot's controller near cell B2-03"),
+	// which its drop incident's summary ends with too (droneSummary);
 	// "" while none is known.
 	pilotNote string
 	// due is, for an alert an earlier run of fusion left open (an
@@ -1248,6 +1249,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		var stay *alertState  // a drone's alert that stays in its room, nearly as likely as the fix's top room
 		var stayTop string    // that fix's top room, which stay's drop incident lists too
 		var pilot *alertState // a drone's alert placed by its aircraft, which its controller's fix does not move (controllerOnly)
+		pilotMoved := false   // its pilot note changed: its drop incident's summary says so too (droneSummary)
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
 			back := e.backAfterAck(ctx, d, loc)
 			if !back && !d.due.IsZero() {
@@ -1289,7 +1291,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					note := fmt.Sprintf("; pilot's controller near %s %s", pr.Kind, pr.ID)
 					if note != d.pilotNote {
 						d.alert.Summary = strings.TrimSuffix(d.alert.Summary, d.pilotNote) + note
-						d.pilotNote, d.stale = note, true
+						d.pilotNote, d.stale, pilotMoved = note, true, true
 					}
 				}
 				roomID, roomP = d.alert.Room, d.alert.Probability
@@ -1504,8 +1506,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.alert.Summary += a.why
 			if r.Kind == KindDrone && a.pilotNote != "" && a.alert.Class != event.ClassRCFHSS {
 				a.alert.Summary += a.pilotNote // where the pilot is (controllerOnly)
-			} else {
-				a.pilotNote = "" // the controller placed the alert: its room is the pilot's
+			} else if a.pilotNote != "" {
+				a.pilotNote, pilotMoved = "", true // the controller placed the alert: its room is the pilot's
 			}
 			switch {
 			case a == stay:
@@ -1534,8 +1536,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 		}
 		errs = append(errs, e.announceSettled(ctx, a, loc.At), e.advance(ctx, a, loc.At))
-		if gained || newLink && a.alert.Incident != "" {
-			errs = append(errs, e.incidentEvidence(ctx, a, loc.At, newLink))
+		if gained || (newLink || pilotMoved) && a.alert.Incident != "" {
+			errs = append(errs, e.incidentEvidence(ctx, a, loc.At, newLink || pilotMoved))
 		}
 		if r.Kind == KindDrone && loc.Placed() {
 			// Its link moved: a visit it opened with a wild fix is
@@ -1931,15 +1933,16 @@ func addDetections(inc *store.Incident, ids []string) bool {
 // drone) brought one detection to its incident, which kept only that.
 // A closed incident is not reopened by it (store.AlertStore.UpsertIncident
 // keeps a closed case as it is when no new alert joined it).
-// With newLink (a drone alert heard a class new to it) the incident's
-// summary names the links heard anew (droneSummary).
-func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Time, newLink bool) error {
+// With named (a drone alert heard a class new to it, or its pilot note
+// changed) the incident's summary is made anew (droneSummary): it names
+// the links heard and where the pilot's controller is.
+func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Time, named bool) error {
 	inc := e.incidents[a.alert.Incident]
 	if inc == nil {
 		return nil
 	}
 	added := addDetections(inc, a.alert.Evidence)
-	if newLink {
+	if named {
 		sum := e.droneSummary(inc)
 		added = added || sum != inc.Summary
 		inc.Summary = sum
@@ -3223,9 +3226,12 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 // does: "position unknown"). The links its summary names already stay
 // named, first (namedLinks): a visit fusion's earlier run left open,
 // continued after a restart, knows only the classes heard since, and
-// until 2026-12-05 its incident named only those.
+// until 2026-12-05 its incident named only those. It ends with where the
+// pilot's controller is, as its drone alert's summary does (pilotNote,
+// of the last of its drone alerts that says; "; pilot's controller near
+// cell B2-03"): until 2026-12-07 only the alert said it.
 func (e *Engine) droneSummary(inc *store.Incident) string {
-	links, phones, phone := namedLinks(inc.Summary), []string(nil), false
+	links, phones, phone, pilot := namedLinks(inc.Summary), []string(nil), false, ""
 	for _, id := range inc.Alerts {
 		a := e.find(id)
 		if a == nil {
@@ -3239,15 +3245,18 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 			}
 		case KindDrone:
 			links = addLinks(links, a.heard)
+			if a.pilotNote != "" {
+				pilot = a.pilotNote
+			}
 		}
 	}
 	switch {
 	case len(phones) > 0:
-		return fmt.Sprintf("drone drop followed by unauthorised phone in %s", phones[len(phones)-1])
+		return fmt.Sprintf("drone drop followed by unauthorised phone in %s", phones[len(phones)-1]) + pilot
 	case phone:
 		// Its phones' alerts named no room: until 2026-12-05 the
 		// summary read "… unauthorised phone in ".
-		return "drone drop followed by unauthorised phone, position unknown"
+		return "drone drop followed by unauthorised phone, position unknown" + pilot
 	}
 	if len(links) == 0 {
 		return inc.Summary
@@ -3255,9 +3264,9 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 	if len(inc.Rooms) == 0 {
 		// Its alerts' fixes named no room (locates): a controller heard
 		// by one sensor alone.
-		return fmt.Sprintf("drone, position unknown: %s heard", strings.Join(links, ", "))
+		return fmt.Sprintf("drone, position unknown: %s heard", strings.Join(links, ", ")) + pilot
 	}
-	return fmt.Sprintf("drone in %s: %s heard", strings.Join(inc.Rooms, ", "), strings.Join(links, ", "))
+	return fmt.Sprintf("drone in %s: %s heard", strings.Join(inc.Rooms, ", "), strings.Join(links, ", ")) + pilot
 }
 
 // namedLinks returns the drone links a drone-drop incident's summary
@@ -3265,7 +3274,8 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 // DroneID telemetry, drone video link heard", "drone, position unknown:
 // drone remote control (pilot's controller) heard"); none for a summary
 // in other words (an alert's, a phone's). A link's words (DroneWhat of
-// its class, no frequency) hold no comma. A link a summary stored before
+// its class, no frequency) hold no comma, nor "; ", which starts the
+// pilot's controller's note after them (droneSummary). A link a summary stored before
 // 2026-12-06 names in DroneWhat's old words ("analog FPV video") is
 // returned in today's, so a visit continued after the upgrade names it
 // once, not in both.
@@ -3277,6 +3287,7 @@ func namedLinks(summary string) []string {
 	case strings.HasPrefix(summary, "drone, position unknown: "):
 		rest = strings.TrimPrefix(summary, "drone, position unknown: ")
 	}
+	rest, _, _ = strings.Cut(rest, "; ") // the pilot's note
 	rest, ok := strings.CutSuffix(rest, " heard")
 	if !ok || rest == "" {
 		return nil
