@@ -227,8 +227,11 @@ type alertState struct {
 	caseOf string
 	// lostCase is, while it links again (caseGone), the incident it was
 	// in that the store holds no more: a case it opens then takes another
-	// ID (newIncident).
-	lostCase string
+	// ID (newIncident) and continues that one (store.Incident.Continues),
+	// unless joinedLost says it was joining that incident as it found it
+	// deleted, a new alert of it (linkIncident).
+	lostCase   string
+	joinedLost bool
 	// caseUnplaced says a drone alert joined its case (linkIncident)
 	// while its fixes had placed it nowhere (an empty path): the case of
 	// the latest drone seen within the drop rule's window. Its first
@@ -2727,7 +2730,11 @@ func (e *Engine) transition(ctx context.Context, a *alertState, s State, now tim
 		e.linkIncident(ctx, a, now)
 	}
 	e.log.Info("alert", "rule", a.rule.Name, "state", a.alert.State, "id", a.alert.ID, "room", a.alert.Room, "sensor", a.alert.Sensor)
-	return e.emit(ctx, a)
+	err := e.emit(ctx, a)
+	if s == StateResolved {
+		err = errors.Join(err, e.closeMoved(ctx, a, now))
+	}
+	return err
 }
 
 // adoptAck copies into a the acknowledgement another process (the
@@ -3034,6 +3041,13 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	if inc == nil {
 		return
 	}
+	member := slices.Contains(inc.Alerts, a.alert.ID)
+	if !member && (a.lostCase == "" || a.joinedLost) {
+		// A new alert joins: a case continuing one retention deleted
+		// is the new alert's too, and closed by staff alone, as the
+		// deleted case would have been opened again by it.
+		inc.Continues = ""
+	}
 	a.alert.Incident = inc.ID
 	for _, b := range a.bursts {
 		// The alerts a fired on, which never fired themselves: linked
@@ -3066,6 +3080,7 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			e.log.Warn("store incident", "id", inc.ID, "err", err)
 		}
 		if gone { // the case it joined was deleted: it opens another
+			a.joinedLost = !member
 			e.caseGone(ctx, a, inc.ID, now)
 			return
 		}
@@ -3095,7 +3110,9 @@ func (e *Engine) storeCase(ctx context.Context, a *alertState, inc *store.Incide
 // holds that names it leave it and link again (linkIncident), a first, as
 // at a first sighting: a opens a new case, and the others of its track or
 // visit join it. Each is stored again, naming its new case (stale,
-// refresh). It is logged at info with the alerts. Until 2026-12-07 only
+// refresh). That case continues the deleted one (newIncident) unless a
+// was joining it (linkIncident), and is closed as they resolve
+// (closeMoved). It is logged at info with the alerts. Until 2026-12-07 only
 // an alert firing into the deleted case linked again: one whose room or
 // evidence found it deleted kept naming it (stored so, the dashboard
 // linked to a case not found) and its later evidence joined no case, and
@@ -3124,8 +3141,55 @@ func (e *Engine) caseGone(ctx context.Context, a *alertState, id string, now tim
 		o.alert.Incident, o.caseOf, o.lostCase = "", "", id
 		o.stale = true
 		e.linkIncident(ctx, o, now)
-		o.lostCase = ""
+		o.lostCase, o.joinedLost = "", false
 	}
+}
+
+// closeMoved closes the case of a, an alert resolving at now, when that
+// case continues one retention deleted (store.Incident.Continues: caseGone
+// opened it for that case's firing alerts, and no other alert joined it)
+// and a was its last alert pending or firing: by "fusion", with outcome
+// "other" and a note naming the deleted case. The deleted case, closed by
+// staff, would have stayed closed as they resolved; until 2026-12-07 the
+// case that continued it stayed open until staff closed it again
+// (TestMovedCaseClosesWhenItsAlertsResolve). A case staff closed
+// meanwhile keeps their closure. Any other case stays open as its alerts
+// resolve: staff close it with an outcome.
+func (e *Engine) closeMoved(ctx context.Context, a *alertState, now time.Time) error {
+	if e.store == nil || a.alert.Incident == "" {
+		return nil
+	}
+	inc := e.incidents[a.alert.Incident]
+	if inc == nil {
+		// An earlier run's alert that no fix continued (resolveOrphan):
+		// its case is the store's.
+		st, err := e.store.Incident(ctx, a.alert.Incident)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("alert %s resolved: read its incident %s to close it if it continues a deleted case: %w", a.alert.ID, a.alert.Incident, err)
+		}
+		inc = &st
+	}
+	if inc.Continues == "" {
+		return nil
+	}
+	for _, id := range inc.Alerts {
+		if o := e.find(id); o != nil && o != a && (o.state == StatePending || o.state == StateFiring) {
+			return nil
+		}
+	}
+	note := fmt.Sprintf("its alerts resolved: they were of incident %s, which staff closed and retention deleted while they fired", inc.Continues)
+	if _, err := e.store.CloseIncident(ctx, inc.ID, "fusion", "other", note, now); err != nil {
+		if errors.Is(err, store.ErrClosed) {
+			return nil // staff closed it: their closure stands
+		}
+		return fmt.Errorf("close incident %s, continuing deleted incident %s, its alerts resolved: %w", inc.ID, inc.Continues, err)
+	}
+	e.log.Info("incident closed: its alerts, of a case staff closed that retention deleted, all resolved",
+		"incident", inc.ID, "continues", inc.Continues, "alert", a.alert.ID)
+	return nil
 }
 
 // phoneCase is the case (incident) a phone alert of a rule joined or
@@ -3584,14 +3648,19 @@ func (e *Engine) nearDroneRoom(room string, d *alertState, radiusM float64) bool
 // and not yet stored. Its ID is "inc-" and a's ID; one a opens as it links
 // again, its case deleted from the store (lostCase), has the Unix time of
 // now after that too: the deleted case may have had the plain ID, and is
-// not written back (storeIncident).
+// not written back (storeIncident); it continues the deleted case
+// (Continues, closeMoved) unless a was joining it, a new alert of it
+// (joinedLost).
 func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.Incident {
-	id := "inc-" + a.alert.ID
+	id, continues := "inc-"+a.alert.ID, ""
 	if a.lostCase != "" {
 		id += "-" + strconv.FormatInt(now.Unix(), 10)
+		if !a.joinedLost {
+			continues = a.lostCase
+		}
 	}
 	inc := &store.Incident{ID: id, Site: e.site.ID, Kind: kind, Summary: a.alert.Summary,
-		State: "open", OpenedNS: now.UnixNano()}
+		State: "open", OpenedNS: now.UnixNano(), Continues: continues}
 	e.incidents[inc.ID] = inc
 	e.unstored[inc.ID] = true
 	return inc
