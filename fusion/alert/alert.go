@@ -198,7 +198,8 @@ type alertState struct {
 	airSeen time.Time
 	// pilotNote is, for a drone alert its aircraft placed, the end of
 	// its summary saying where the latest fix of the pilot's controller
-	// (controllerOnly) put it ("; pilot's controller near cell B2-03");
+	// (controllerOnly) put it ("; pilot's controller near cell B2-03"),
+	// which its drop incident's summary ends with too (droneSummary);
 	// "" while none is known.
 	pilotNote string
 	// due is, for an alert an earlier run of fusion left open (an
@@ -226,8 +227,11 @@ type alertState struct {
 	caseOf string
 	// lostCase is, while it links again (caseGone), the incident it was
 	// in that the store holds no more: a case it opens then takes another
-	// ID (newIncident).
-	lostCase string
+	// ID (newIncident) and continues that one (store.Incident.Continues),
+	// unless joinedLost says it was joining that incident as it found it
+	// deleted, a new alert of it (linkIncident).
+	lostCase   string
+	joinedLost bool
 	// caseUnplaced says a drone alert joined its case (linkIncident)
 	// while its fixes had placed it nowhere (an empty path): the case of
 	// the latest drone seen within the drop rule's window. Its first
@@ -1248,6 +1252,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		var stay *alertState  // a drone's alert that stays in its room, nearly as likely as the fix's top room
 		var stayTop string    // that fix's top room, which stay's drop incident lists too
 		var pilot *alertState // a drone's alert placed by its aircraft, which its controller's fix does not move (controllerOnly)
+		pilotMoved := false   // its pilot note changed: its drop incident's summary says so too (droneSummary)
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
 			back := e.backAfterAck(ctx, d, loc)
 			if !back && !d.due.IsZero() {
@@ -1289,7 +1294,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					note := fmt.Sprintf("; pilot's controller near %s %s", pr.Kind, pr.ID)
 					if note != d.pilotNote {
 						d.alert.Summary = strings.TrimSuffix(d.alert.Summary, d.pilotNote) + note
-						d.pilotNote, d.stale = note, true
+						d.pilotNote, d.stale, pilotMoved = note, true, true
 					}
 				}
 				roomID, roomP = d.alert.Room, d.alert.Probability
@@ -1504,8 +1509,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.alert.Summary += a.why
 			if r.Kind == KindDrone && a.pilotNote != "" && a.alert.Class != event.ClassRCFHSS {
 				a.alert.Summary += a.pilotNote // where the pilot is (controllerOnly)
-			} else {
-				a.pilotNote = "" // the controller placed the alert: its room is the pilot's
+			} else if a.pilotNote != "" {
+				a.pilotNote, pilotMoved = "", true // the controller placed the alert: its room is the pilot's
 			}
 			switch {
 			case a == stay:
@@ -1534,8 +1539,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 		}
 		errs = append(errs, e.announceSettled(ctx, a, loc.At), e.advance(ctx, a, loc.At))
-		if gained || newLink && a.alert.Incident != "" {
-			errs = append(errs, e.incidentEvidence(ctx, a, loc.At, newLink))
+		if gained || (newLink || pilotMoved) && a.alert.Incident != "" {
+			errs = append(errs, e.incidentEvidence(ctx, a, loc.At, newLink || pilotMoved))
 		}
 		if r.Kind == KindDrone && loc.Placed() {
 			// Its link moved: a visit it opened with a wild fix is
@@ -1931,15 +1936,16 @@ func addDetections(inc *store.Incident, ids []string) bool {
 // drone) brought one detection to its incident, which kept only that.
 // A closed incident is not reopened by it (store.AlertStore.UpsertIncident
 // keeps a closed case as it is when no new alert joined it).
-// With newLink (a drone alert heard a class new to it) the incident's
-// summary names the links heard anew (droneSummary).
-func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Time, newLink bool) error {
+// With named (a drone alert heard a class new to it, or its pilot note
+// changed) the incident's summary is made anew (droneSummary): it names
+// the links heard and where the pilot's controller is.
+func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Time, named bool) error {
 	inc := e.incidents[a.alert.Incident]
 	if inc == nil {
 		return nil
 	}
 	added := addDetections(inc, a.alert.Evidence)
-	if newLink {
+	if named {
 		sum := e.droneSummary(inc)
 		added = added || sum != inc.Summary
 		inc.Summary = sum
@@ -2724,7 +2730,11 @@ func (e *Engine) transition(ctx context.Context, a *alertState, s State, now tim
 		e.linkIncident(ctx, a, now)
 	}
 	e.log.Info("alert", "rule", a.rule.Name, "state", a.alert.State, "id", a.alert.ID, "room", a.alert.Room, "sensor", a.alert.Sensor)
-	return e.emit(ctx, a)
+	err := e.emit(ctx, a)
+	if s == StateResolved {
+		err = errors.Join(err, e.closeMoved(ctx, a, now))
+	}
+	return err
 }
 
 // adoptAck copies into a the acknowledgement another process (the
@@ -3031,6 +3041,13 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	if inc == nil {
 		return
 	}
+	member := slices.Contains(inc.Alerts, a.alert.ID)
+	if !member && (a.lostCase == "" || a.joinedLost) {
+		// A new alert joins: a case continuing one retention deleted
+		// is the new alert's too, and closed by staff alone, as the
+		// deleted case would have been opened again by it.
+		inc.Continues = ""
+	}
 	a.alert.Incident = inc.ID
 	for _, b := range a.bursts {
 		// The alerts a fired on, which never fired themselves: linked
@@ -3063,6 +3080,7 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			e.log.Warn("store incident", "id", inc.ID, "err", err)
 		}
 		if gone { // the case it joined was deleted: it opens another
+			a.joinedLost = !member
 			e.caseGone(ctx, a, inc.ID, now)
 			return
 		}
@@ -3092,7 +3110,9 @@ func (e *Engine) storeCase(ctx context.Context, a *alertState, inc *store.Incide
 // holds that names it leave it and link again (linkIncident), a first, as
 // at a first sighting: a opens a new case, and the others of its track or
 // visit join it. Each is stored again, naming its new case (stale,
-// refresh). It is logged at info with the alerts. Until 2026-12-07 only
+// refresh). That case continues the deleted one (newIncident) unless a
+// was joining it (linkIncident), and is closed as they resolve
+// (closeMoved). It is logged at info with the alerts. Until 2026-12-07 only
 // an alert firing into the deleted case linked again: one whose room or
 // evidence found it deleted kept naming it (stored so, the dashboard
 // linked to a case not found) and its later evidence joined no case, and
@@ -3121,8 +3141,55 @@ func (e *Engine) caseGone(ctx context.Context, a *alertState, id string, now tim
 		o.alert.Incident, o.caseOf, o.lostCase = "", "", id
 		o.stale = true
 		e.linkIncident(ctx, o, now)
-		o.lostCase = ""
+		o.lostCase, o.joinedLost = "", false
 	}
+}
+
+// closeMoved closes the case of a, an alert resolving at now, when that
+// case continues one retention deleted (store.Incident.Continues: caseGone
+// opened it for that case's firing alerts, and no other alert joined it)
+// and a was its last alert pending or firing: by "fusion", with outcome
+// "other" and a note naming the deleted case. The deleted case, closed by
+// staff, would have stayed closed as they resolved; until 2026-12-07 the
+// case that continued it stayed open until staff closed it again
+// (TestMovedCaseClosesWhenItsAlertsResolve). A case staff closed
+// meanwhile keeps their closure. Any other case stays open as its alerts
+// resolve: staff close it with an outcome.
+func (e *Engine) closeMoved(ctx context.Context, a *alertState, now time.Time) error {
+	if e.store == nil || a.alert.Incident == "" {
+		return nil
+	}
+	inc := e.incidents[a.alert.Incident]
+	if inc == nil {
+		// An earlier run's alert that no fix continued (resolveOrphan):
+		// its case is the store's.
+		st, err := e.store.Incident(ctx, a.alert.Incident)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("alert %s resolved: read its incident %s to close it if it continues a deleted case: %w", a.alert.ID, a.alert.Incident, err)
+		}
+		inc = &st
+	}
+	if inc.Continues == "" {
+		return nil
+	}
+	for _, id := range inc.Alerts {
+		if o := e.find(id); o != nil && o != a && (o.state == StatePending || o.state == StateFiring) {
+			return nil
+		}
+	}
+	note := fmt.Sprintf("its alerts resolved: they were of incident %s, which staff closed and retention deleted while they fired", inc.Continues)
+	if _, err := e.store.CloseIncident(ctx, inc.ID, "fusion", "other", note, now); err != nil {
+		if errors.Is(err, store.ErrClosed) {
+			return nil // staff closed it: their closure stands
+		}
+		return fmt.Errorf("close incident %s, continuing deleted incident %s, its alerts resolved: %w", inc.ID, inc.Continues, err)
+	}
+	e.log.Info("incident closed: its alerts, of a case staff closed that retention deleted, all resolved",
+		"incident", inc.ID, "continues", inc.Continues, "alert", a.alert.ID)
+	return nil
 }
 
 // phoneCase is the case (incident) a phone alert of a rule joined or
@@ -3223,9 +3290,12 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 // does: "position unknown"). The links its summary names already stay
 // named, first (namedLinks): a visit fusion's earlier run left open,
 // continued after a restart, knows only the classes heard since, and
-// until 2026-12-05 its incident named only those.
+// until 2026-12-05 its incident named only those. It ends with where the
+// pilot's controller is, as its drone alert's summary does (pilotNote,
+// of the last of its drone alerts that says; "; pilot's controller near
+// cell B2-03"): until 2026-12-07 only the alert said it.
 func (e *Engine) droneSummary(inc *store.Incident) string {
-	links, phones, phone := namedLinks(inc.Summary), []string(nil), false
+	links, phones, phone, pilot := namedLinks(inc.Summary), []string(nil), false, ""
 	for _, id := range inc.Alerts {
 		a := e.find(id)
 		if a == nil {
@@ -3239,15 +3309,18 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 			}
 		case KindDrone:
 			links = addLinks(links, a.heard)
+			if a.pilotNote != "" {
+				pilot = a.pilotNote
+			}
 		}
 	}
 	switch {
 	case len(phones) > 0:
-		return fmt.Sprintf("drone drop followed by unauthorised phone in %s", phones[len(phones)-1])
+		return fmt.Sprintf("drone drop followed by unauthorised phone in %s", phones[len(phones)-1]) + pilot
 	case phone:
 		// Its phones' alerts named no room: until 2026-12-05 the
 		// summary read "… unauthorised phone in ".
-		return "drone drop followed by unauthorised phone, position unknown"
+		return "drone drop followed by unauthorised phone, position unknown" + pilot
 	}
 	if len(links) == 0 {
 		return inc.Summary
@@ -3255,9 +3328,9 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 	if len(inc.Rooms) == 0 {
 		// Its alerts' fixes named no room (locates): a controller heard
 		// by one sensor alone.
-		return fmt.Sprintf("drone, position unknown: %s heard", strings.Join(links, ", "))
+		return fmt.Sprintf("drone, position unknown: %s heard", strings.Join(links, ", ")) + pilot
 	}
-	return fmt.Sprintf("drone in %s: %s heard", strings.Join(inc.Rooms, ", "), strings.Join(links, ", "))
+	return fmt.Sprintf("drone in %s: %s heard", strings.Join(inc.Rooms, ", "), strings.Join(links, ", ")) + pilot
 }
 
 // namedLinks returns the drone links a drone-drop incident's summary
@@ -3265,7 +3338,8 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 // DroneID telemetry, drone video link heard", "drone, position unknown:
 // drone remote control (pilot's controller) heard"); none for a summary
 // in other words (an alert's, a phone's). A link's words (DroneWhat of
-// its class, no frequency) hold no comma. A link a summary stored before
+// its class, no frequency) hold no comma, nor "; ", which starts the
+// pilot's controller's note after them (droneSummary). A link a summary stored before
 // 2026-12-06 names in DroneWhat's old words ("analog FPV video") is
 // returned in today's, so a visit continued after the upgrade names it
 // once, not in both.
@@ -3277,6 +3351,7 @@ func namedLinks(summary string) []string {
 	case strings.HasPrefix(summary, "drone, position unknown: "):
 		rest = strings.TrimPrefix(summary, "drone, position unknown: ")
 	}
+	rest, _, _ = strings.Cut(rest, "; ") // the pilot's note
 	rest, ok := strings.CutSuffix(rest, " heard")
 	if !ok || rest == "" {
 		return nil
@@ -3573,14 +3648,19 @@ func (e *Engine) nearDroneRoom(room string, d *alertState, radiusM float64) bool
 // and not yet stored. Its ID is "inc-" and a's ID; one a opens as it links
 // again, its case deleted from the store (lostCase), has the Unix time of
 // now after that too: the deleted case may have had the plain ID, and is
-// not written back (storeIncident).
+// not written back (storeIncident); it continues the deleted case
+// (Continues, closeMoved) unless a was joining it, a new alert of it
+// (joinedLost).
 func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.Incident {
-	id := "inc-" + a.alert.ID
+	id, continues := "inc-"+a.alert.ID, ""
 	if a.lostCase != "" {
 		id += "-" + strconv.FormatInt(now.Unix(), 10)
+		if !a.joinedLost {
+			continues = a.lostCase
+		}
 	}
 	inc := &store.Incident{ID: id, Site: e.site.ID, Kind: kind, Summary: a.alert.Summary,
-		State: "open", OpenedNS: now.UnixNano()}
+		State: "open", OpenedNS: now.UnixNano(), Continues: continues}
 	e.incidents[inc.ID] = inc
 	e.unstored[inc.ID] = true
 	return inc

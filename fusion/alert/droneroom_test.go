@@ -9,6 +9,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // nearTie is one drone fix, s seconds after t0, giving B2-03 and B2-04
@@ -163,6 +164,25 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 			}
 			if said := strings.Count(a.Summary, "pilot's controller near cell B2-03"); said != map[bool]int{true: 1}[tt.wantPilot] || strings.HasSuffix(a.Summary, ";") {
 				t.Errorf("summary %q says where the pilot's controller is %d times, want %d (pilot's controller near cell B2-03)", a.Summary, said, map[bool]int{true: 1}[tt.wantPilot])
+			}
+			// Its drop incident's summary, what the control room's
+			// incident list shows, says it as the alert's does, after
+			// the links heard (still named: namedLinks).
+			var inc *store.Incident
+			for _, i := range e.Incidents() {
+				if slices.Contains(i.Alerts, a.ID) {
+					inc = &i
+				}
+			}
+			if inc == nil {
+				t.Fatalf("alert %s in no incident: %+v", a.ID, e.Incidents())
+			}
+			if said := strings.Count(inc.Summary, "; pilot's controller near cell B2-03"); said != map[bool]int{true: 1}[tt.wantPilot] ||
+				!strings.HasSuffix(inc.Summary, map[bool]string{true: "; pilot's controller near cell B2-03", false: " heard"}[tt.wantPilot]) {
+				t.Errorf("incident summary %q says where the pilot's controller is %d times, want %d, at its end", inc.Summary, said, map[bool]int{true: 1}[tt.wantPilot])
+			}
+			if links := namedLinks(inc.Summary); !slices.Contains(links, DroneWhat(event.ClassDroneVideo, 0)) || !slices.Contains(links, DroneWhat(event.ClassRCFHSS, 0)) {
+				t.Errorf("incident summary %q names links %q, want the video link and the controller", inc.Summary, links)
 			}
 			st := e.find(a.ID)
 			if st == nil {

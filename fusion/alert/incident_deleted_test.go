@@ -218,3 +218,128 @@ func closeOnlyCase(t *testing.T, e *Engine, db *store.SQLite, when time.Time) (e
 	}
 	return act[0], id
 }
+
+// TestMovedCaseClosesWhenItsAlertsResolve: staff close a phone's case
+// while its alert fires, and retention deletes it; the alert, still heard
+// (its new evidence, or after a restart its continuation, finds the case
+// deleted), opens a new case (caseGone). When it then resolves unheard,
+// fusion closes that case ("fusion", outcome other, its note naming the
+// deleted case), as the deleted case, closed by staff, would have stayed
+// closed: also when fusion restarted between the move and the resolution
+// (the case says what it continues: store.Incident.Continues). A case a
+// new alert opened as it found the case deleted (the phone in another
+// cell: it would have opened the closed case again), or one joined since,
+// and an ordinary case staff never closed, stay open as their alerts
+// resolve: staff close a case with an outcome. Until 2026-12-07 the moved case stayed open until
+// staff closed it again.
+func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// The phone is heard in B2-14 from 0 to before; staff close its
+		// case and retention deletes it (unless open) in the 2 s after;
+		// then it is heard in room for 11 s more, by a fusion started
+		// again when restart. At 60 s its alert's evidence is full: its
+		// track's new alert in another room finds the case deleted.
+		before        int
+		room          string
+		restart       bool
+		then          string // then it is heard in this room for 41 s (its track's new alert fires)
+		restartBefore bool   // a fusion started again after that hears nothing
+		open          bool   // staff never close its case
+		wantClosed    bool
+	}{
+		{name: "new evidence", before: 30, room: "B2-14", wantClosed: true},
+		{name: "continued after a restart", before: 30, room: "B2-14", restart: true, wantClosed: true},
+		{name: "restart after the move", before: 30, room: "B2-14", restartBefore: true, wantClosed: true},
+		{name: "new alert joins", before: 60, room: "B2-16"},
+		{name: "new alert joins the new case", before: 30, room: "B2-14", then: "B2-16"},
+		{name: "never closed", before: 30, room: "B2-14", open: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := alertDB(t)
+			t0 := time.Unix(1_800_000_000, 0)
+			at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+			var e *Engine
+			start := func(s int) {
+				t.Helper()
+				var err error
+				if e, err = New(DefaultConfig(), wing(t), db, &recorder{}, nil); err != nil {
+					t.Fatal(err)
+				}
+				online(t, e, at(s))
+			}
+			hear := func(track, room string, from, to int) {
+				t.Helper()
+				for s := from; s <= to; s++ {
+					if err := e.ObserveLocation(ctx, phoneFix(track, map[string]float64{room: 0.8}, s, t0)); err != nil {
+						t.Fatal(err)
+					}
+					if err := e.Tick(ctx, at(s)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			start(0)
+			hear("trk-1", "B2-14", 0, tc.before)
+			id := e.Active()[0].Incident
+			if !tc.open {
+				closeOnlyCase(t, e, db, at(tc.before+1))
+				if n, err := db.PruneAlerts(ctx, e.site.ID, at(tc.before+2)); err != nil || n.Incidents != 1 {
+					t.Fatalf("PruneAlerts deleted %+v (err %v), want the closed incident", n, err)
+				}
+			}
+			s, track := tc.before+3, "trk-1"
+			if tc.room != "B2-14" {
+				hear(track, tc.room, s, s+29) // its new alert fires
+				s += 30
+			}
+			if tc.restart {
+				start(s)
+				track = "trk-2" // fusion keeps no track across a restart
+			}
+			hear(track, tc.room, s, s+10)
+			s += 11
+			if tc.then != "" {
+				hear(track, tc.then, s, s+40)
+				s += 41
+			}
+			var cases []string // the cases of the phone's alerts
+			for _, a := range e.Active() {
+				if !slices.Contains(cases, a.Incident) {
+					cases = append(cases, a.Incident)
+				}
+			}
+			if len(cases) != 1 || (cases[0] == id) != tc.open {
+				t.Fatalf("the phone's alerts are in incidents %q, want one, new unless its case %s was never closed (active %+v)", cases, id, e.Active())
+			}
+			moved := cases[0]
+			if tc.restartBefore {
+				start(s)
+			}
+			for end := s + 200; s <= end; s += 5 { // resolve_after (2 min) and more
+				if err := e.Tick(ctx, at(s)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if act := e.Active(); len(act) != 0 {
+				t.Fatalf("active %+v, want every alert resolved", act)
+			}
+			inc, err := db.Incident(ctx, moved)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if closed := inc.State == store.IncidentClosed; closed != tc.wantClosed {
+				t.Fatalf("incident %s %s (closed by %q, %q: %q) as its alerts resolved, want closed %v", moved, inc.State, inc.ClosedBy, inc.Outcome, inc.Note, tc.wantClosed)
+			}
+			if tc.wantClosed && (inc.ClosedBy != "fusion" || inc.Outcome != "other" || !strings.Contains(inc.Note, "incident "+id+",")) {
+				t.Errorf("incident %s closed by %q, %q: %q, want by fusion, other, naming deleted incident %s", moved, inc.ClosedBy, inc.Outcome, inc.Note, id)
+			}
+			for _, aid := range inc.Alerts {
+				if st, err := db.Alert(ctx, aid); err != nil || st.State != event.AlertResolved || st.Incident != moved {
+					t.Errorf("alert %s stored %s in %q (err %v), want resolved in %s", aid, st.State, st.Incident, err, moved)
+				}
+			}
+		})
+	}
+}

@@ -470,7 +470,7 @@ func TestRestartDropIncidentKeepsLinks(t *testing.T) {
 }
 
 // TestNamedLinks: the links a drop incident's summary names, in
-// droneSummary's wording only.
+// droneSummary's wording only, its pilot's note after them or not.
 func TestNamedLinks(t *testing.T) {
 	for _, tc := range []struct {
 		summary string
@@ -478,6 +478,9 @@ func TestNamedLinks(t *testing.T) {
 	}{
 		{"drone in yard, B2-16: DJI DroneID telemetry, drone video link heard", []string{"DJI DroneID telemetry", "drone video link"}},
 		{"drone, position unknown: drone remote control (pilot's controller) heard", []string{"drone remote control (pilot's controller)"}},
+		// where the pilot's controller is, after the links (since 2026-12-07)
+		{"drone in yard: drone video link, drone remote control (pilot's controller) heard; pilot's controller near cell B2-03",
+			[]string{"drone video link", "drone remote control (pilot's controller)"}},
 		{"drone drop followed by unauthorised phone in B2-03", nil},
 		{"drone video link (5760 MHz) in cell B2-03, 99%", nil},
 		{"drone remote control (pilot's controller, 2.4 GHz band), position unknown: heard by s5 only, 19 rooms alike", nil},

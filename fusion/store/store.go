@@ -278,6 +278,12 @@ type Incident struct {
 	// of the phones that joined it: closing the case acknowledges these.
 	// Incidents stored before 2026-12-05 have none.
 	DroneAlerts []string `json:"drone_alerts,omitempty"`
+	// Continues is, of a case fusion opened for the firing alerts of a
+	// case retention deleted (alert_days after staff closed it, while
+	// they still fired), that case's ID, as long as no other alert has
+	// joined it: fusion closes it once they have all resolved, as the
+	// deleted case, closed, would have stayed. Empty for any other case.
+	Continues string `json:"continues,omitempty"`
 	// The latest closure by staff (CloseIncident): when, by whom, with
 	// which outcome (IncidentOutcomes) and note. An incident a new alert
 	// joins after it was closed, or that staff reopen (ReopenIncident), is
