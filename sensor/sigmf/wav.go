@@ -222,15 +222,17 @@ func RawMeta(path, datatype string, sampleRateHz, centerHz float64) (Meta, error
 	if err != nil {
 		return Meta{}, fmt.Errorf("raw file: %w", err)
 	}
-	m, err := rawMeta(file, st.Size(), datatype, sampleRateHz, centerHz)
+	m, err := RawMetaAt(file, st.Size(), datatype, sampleRateHz, centerHz)
 	if err != nil {
 		return Meta{}, fmt.Errorf("raw file %q: %w", path, err)
 	}
 	return m, nil
 }
 
-// rawMeta is RawMeta of the file ra of size bytes.
-func rawMeta(ra io.ReaderAt, size int64, datatype string, rateHz, centerHz float64) (Meta, error) {
+// RawMetaAt is RawMeta of the file ra of size bytes, its errors naming no
+// file: a WAV header read where its bytes are (an upload, before it is
+// copied) refuses a datatype or rate that contradicts it as RawMeta does.
+func RawMetaAt(ra io.ReaderAt, size int64, datatype string, rateHz, centerHz float64) (Meta, error) {
 	w, isWAV, err := readWAV(ra, size)
 	if err != nil {
 		return Meta{}, err
