@@ -1601,9 +1601,9 @@ func saveDemoClock(dir string, t time.Time) error {
 // its stop. A save that fails does not stop the demo: it is logged as a
 // warning once, at the first failure of a run of them (not at every
 // save), the demo's /healthz says so (Problem, through demoStateDisk)
-// until a save succeeds, which is logged once. Until 2026-12-07 the clock
-// was saved at the stop only, and a failure made the demo exit with an
-// error. Safe for concurrent use.
+// until a save succeeds, which is logged once. A save at the stop that
+// fails still ends the demo with its error. Until 2026-12-07 the clock
+// was saved at the stop only. Safe for concurrent use.
 type demoClockSaver struct {
 	dir string
 	log *slog.Logger
@@ -1649,9 +1649,9 @@ func (c *demoClockSaver) Problem() string {
 	if c.err == nil {
 		return ""
 	}
-	last := "none in this run"
+	last := "none saved in this run"
 	if !c.savedAt.IsZero() {
-		last = "the latest " + time.Since(c.savedAt).Round(time.Second).String() + " ago"
+		last = "the latest saved " + time.Since(c.savedAt).Round(time.Second).String() + " ago"
 	}
 	return fmt.Sprintf("the demo cannot save its simulated clock (%d failed saves; %s): %v; it goes on, and saves it again once it can", c.failed, last, c.err)
 }

@@ -104,7 +104,7 @@ func TestDemoClockSaveFails(t *testing.T) {
 		}
 		return code, body
 	}
-	failed := regexp.MustCompile(`degraded: state disk: the demo cannot save its simulated clock \(([0-9]+) failed saves; none in this run\): `)
+	failed := regexp.MustCompile(`degraded: state disk: the demo cannot save its simulated clock \(([0-9]+) failed saves; none saved in this run\): `)
 	code, body := healthz(func(_ int, body string) bool {
 		m := failed.FindStringSubmatch(body)
 		n, _ := strconv.Atoi(append(m, "", "")[1])
