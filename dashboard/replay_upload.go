@@ -553,7 +553,8 @@ func stageArchive(ctx context.Context, ah *multipart.FileHeader, stage string, s
 // file name without its extension, and writes NAME.sigmf-meta for it from
 // the form's "datatype", "sample_rate" and "center_hz" (scan's
 // --datatype, --rate and --center; center_hz may be left out or 0 when
-// not known). A field that is wrong is refused before the file is copied.
+// not known). A field that is wrong, or that the header of a WAV file
+// contradicts, is refused before the file is copied.
 func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeader, stage string, sums stagedSums) ([]string, error) {
 	if err := upperCaseName(rh.Filename); err != nil {
 		return nil, err
@@ -572,13 +573,14 @@ func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeade
 		return ""
 	}
 	// a WAV file's header gives its datatype and sample rate (RawMeta);
-	// the fields are checked before the file is copied into the stage
+	// the fields, and a header that contradicts them, are checked before
+	// the file is copied into the stage
 	in, err := openFormFile(rh)
 	if err != nil {
 		return nil, err
 	}
+	defer in.Close()
 	isWAV := sigmf.LooksLikeWAV(in)
-	in.Close()
 	datatype := value("datatype")
 	if _, err := sigmf.SampleSize(datatype); err != nil && !(isWAV && datatype == "") {
 		return nil, httpError(http.StatusBadRequest, "upload %q: datatype: %v (for hackrf_transfer's .cs8 give ci8, rtl_sdr's .cu8 cu8, GNU Radio's .cfile or .cf32 cf32_le)", rh.Filename, err)
@@ -599,21 +601,21 @@ func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeade
 			return nil, httpError(http.StatusBadRequest, "upload %q: center_hz %q: give the centre frequency the capture was tuned to, in Hz (e.g. 915e6), or leave it out", rh.Filename, v)
 		}
 	}
-	data := filepath.Join(stage, name+sigmf.DataExt)
-	if err := saveFormFile(ctx, rh, data, sums); err != nil {
-		return nil, err
-	}
-	m, err := sigmf.RawMeta(data, datatype, rateHz, centerHz)
+	m, err := sigmf.RawMetaAt(in, rh.Size, datatype, rateHz, centerHz)
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return nil, &stageError{err} // the staged copy, not the upload
+		return nil, &stageError{err} // the spooled body read back, not the upload
 	}
 	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), strconv.Quote(data), strconv.Quote(rh.Filename))
+		msg := fmt.Sprintf("raw file %q: %v", rh.Filename, err)
 		if errors.Is(err, sigmf.ErrOverride) {
 			msg += " (a WAV file's header gives its datatype and sample rate: leave datatype and sample_rate out)"
 		}
 		return nil, httpError(http.StatusBadRequest, "upload %q: %s", rh.Filename, msg)
+	}
+	data := filepath.Join(stage, name+sigmf.DataExt)
+	if err := saveFormFile(ctx, rh, data, sums); err != nil {
+		return nil, err
 	}
 	m.Global.Description = rawDescription(rh.Filename, isWAV, centerHz)
 	if err := writeStagedMeta(filepath.Join(stage, name+sigmf.MetaExt), m, sums); err != nil {

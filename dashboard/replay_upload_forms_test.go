@@ -329,7 +329,10 @@ func TestUploadRawCapture(t *testing.T) {
 // sample_rate or center_hz is wrong is refused before its file is copied
 // into the stage (RFW_REPLAY_DIR), which a WAV file is told by its first
 // bytes; until 2026-12-07 the whole file (up to the upload limit) was
-// copied first, then refused.
+// copied first, then refused. So is a WAV file whose header contradicts
+// the datatype or sample_rate given, or is refused (its data chunk
+// empty), read from its header where it was spooled: until 2026-12-07
+// it was copied first.
 func TestUploadRawFieldsCheckedBeforeCopy(t *testing.T) {
 	wav := string(sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 1000000, Bits: 16}, []byte(tinyData(8192))))
 	for _, tc := range []struct {
@@ -342,6 +345,9 @@ func TestUploadRawFieldsCheckedBeforeCopy(t *testing.T) {
 		{"no rate", map[string]string{"datatype": "ci8"}, tinyData(4096), "sample_rate"},
 		{"a negative centre", map[string]string{"datatype": "ci8", "sample_rate": "1e6", "center_hz": "-5"}, tinyData(4096), "center_hz"},
 		{"a WAV with a rate of none", map[string]string{"sample_rate": "0"}, wav, "sample_rate"},
+		{"a WAV whose header says another rate", map[string]string{"sample_rate": "2e6"}, wav, `raw file "night.cs8": sample rate 2e+06 given, but its WAV header says 1e+06`},
+		{"a WAV whose header says another datatype", map[string]string{"datatype": "ci8"}, wav, `raw file "night.cs8": datatype ci8 given, but its WAV header says ci16_le (2 channels of 16-bit PCM)`},
+		{"a WAV whose data chunk is empty", nil, string(sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 1000000, Bits: 16, After: []string{"LISTinfo"}}, nil)), "it holds no samples"},
 		{"a WAV, its header's datatype and rate", nil, wav, ""},
 		{"a raw capture", map[string]string{"datatype": "ci8", "sample_rate": "1e6"}, tinyData(4096), ""},
 	} {

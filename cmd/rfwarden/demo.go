@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -94,6 +95,9 @@ type demoOptions struct {
 	// fusion before it starts: a test holds its alerts back until fusion
 	// stops.
 	fusionConfig func(*fusion.Config)
+	// clockEvery is the wall-clock interval of the clock's saves while
+	// the demo runs; 0: demoClockEvery (a test's is shorter).
+	clockEvery time.Duration
 }
 
 // demoInfo is what a started demo tells its caller (the banner, and tests).
@@ -427,11 +431,12 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// start (its port taken) or was interrupted at once stored nothing to
 	// continue after, and its clock would refuse the same --start again.
 	started := false
+	clockSaver := &demoClockSaver{dir: dir, log: log}
 	defer func() {
 		if !started {
 			return
 		}
-		if serr := saveDemoClock(dir, clock.Now()); serr != nil && err == nil {
+		if serr := clockSaver.save(clock.Now()); serr != nil && err == nil {
 			err = serr
 		}
 	}()
@@ -540,7 +545,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	deps.Users, deps.Site, deps.Hub, deps.Feed, deps.Registry = users, st, hub, feedState, reg
 	deps.Replayer, deps.ReplayDir, deps.SnippetDir = replayer, replayDir, snippets
 	deps.Metrics, deps.Logger = metrics, log.With("svc", "dashboard")
-	deps.StateDisk, deps.UploadDisk = dashboardDisks(dbPath, replayDir, o.minFreeBytes, metrics)
+	stateDisk, uploadDisk := dashboardDisks(dbPath, replayDir, o.minFreeBytes, metrics)
+	deps.StateDisk, deps.UploadDisk = demoStateDisk{stateDisk, clockSaver}, uploadDisk
 	deps.AllowedHosts = o.allowedHosts
 	e, err := dashboard.New(deps)
 	if err != nil {
@@ -646,6 +652,11 @@ and a new phone inside%s%s.
 	}
 	tick := time.NewTicker(o.statusEvery)
 	defer tick.Stop()
+	// The clock is saved as it runs too: a demo killed, or whose last
+	// save fails, continues after its latest save. A save that fails (a
+	// full disk) does not stop the demo (demoClockSaver).
+	clockTick := time.NewTicker(cmp.Or(o.clockEvery, demoClockEvery))
+	defer clockTick.Stop()
 	var usr1 chan os.Signal // nil without --memprofile: never ready
 	if o.memProfile != "" {
 		usr1 = make(chan os.Signal, 1)
@@ -669,11 +680,21 @@ and a new phone inside%s%s.
 			stopPipe()
 			story.printf("simulated %v done; %s", o.duration, demoKeptNote(o, dir))
 			return perr
+		case <-clockTick.C:
+			_ = clockSaver.save(clock.Now()) // logged and on /healthz
 		case <-usr1:
 			if err := writeDemoMemProfile(o.memProfile); err != nil {
 				log.Warn("demo: heap profile on SIGUSR1", "err", err)
 			}
 		case err := <-fusionDone:
+			if ctx.Err() != nil {
+				// stopped for the interrupt, which the next turn
+				// handles; until 2026-12-07 a fusion that stopped
+				// first (the loop busy, saving the clock) made the
+				// demo fail with "fusion stopped: <nil>"
+				fusionDone = nil
+				continue
+			}
 			return fmt.Errorf("demo: fusion stopped: %w", err)
 		case err := <-httpDone:
 			return fmt.Errorf("demo: dashboard stopped: %w", err)
@@ -1560,13 +1581,99 @@ func demoStoredUntil(ctx context.Context, db *sql.DB, dir string) (time.Time, er
 // the next start.
 const demoClockFile = "demo-clock"
 
-// saveDemoClock writes t to dir's demoClockFile.
+// demoClockEvery is the wall-clock interval of the clock's saves while
+// the demo runs (demoClockSaver), besides the one at its stop.
+const demoClockEvery = 10 * time.Second
+
+// saveDemoClock writes t to dir's demoClockFile, replacing it whole
+// (atomicfile): a save that fails (a full disk) leaves the time saved
+// before. Until 2026-12-07 it was rewritten in place, and a full disk
+// left it empty, which the next start refused.
 func saveDemoClock(dir string, t time.Time) error {
 	p := filepath.Join(dir, demoClockFile)
-	if err := os.WriteFile(p, []byte(t.UTC().Format(time.RFC3339Nano)+"\n"), 0o640); err != nil {
+	if err := atomicfile.Write(p, []byte(t.UTC().Format(time.RFC3339Nano)+"\n"), 0o640); err != nil {
 		return fmt.Errorf("demo: save the clock: %w", err)
 	}
 	return nil
+}
+
+// demoClockSaver saves the demo's clock (saveDemoClock) as it runs and at
+// its stop. A save that fails does not stop the demo: it is logged as a
+// warning once, at the first failure of a run of them (not at every
+// save), the demo's /healthz says so (Problem, through demoStateDisk)
+// until a save succeeds, which is logged once. A save at the stop that
+// fails still ends the demo with its error. Until 2026-12-07 the clock
+// was saved at the stop only. Safe for concurrent use.
+type demoClockSaver struct {
+	dir string
+	log *slog.Logger
+
+	mu      sync.Mutex
+	err     error     // the latest save's error; nil once one succeeds
+	since   time.Time // the first failure of the run
+	failed  int       // failures in the run
+	savedAt time.Time // the latest save that succeeded, wall clock
+}
+
+// save saves t, logging the first failure of a run and the success that
+// ends it, and returns the save's error.
+func (c *demoClockSaver) save(t time.Time) error {
+	err := saveDemoClock(c.dir, t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case err != nil && c.err == nil:
+		c.since = time.Now()
+		c.log.Warn("demo: cannot save the simulated clock; the demo goes on, tries again every save, and says so on /healthz until it can (a demo stopped meanwhile continues after its latest saved clock or its database's data)",
+			"path", filepath.Join(c.dir, demoClockFile), "err", err)
+	case err == nil && c.err != nil:
+		// at the warning's level, the demo's least without --verbose:
+		// whoever saw the warning sees it end
+		c.log.Warn("demo: the simulated clock is saved again", "path", filepath.Join(c.dir, demoClockFile), "failed_saves", c.failed, "failing_for", time.Since(c.since).Round(time.Second))
+		c.failed = 0
+	}
+	if err != nil {
+		c.failed++
+	} else {
+		c.savedAt = time.Now()
+	}
+	c.err = err
+	return err
+}
+
+// Problem says why the latest save failed, and since when; "" once a
+// save succeeds.
+func (c *demoClockSaver) Problem() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		return ""
+	}
+	last := "none saved in this run"
+	if !c.savedAt.IsZero() {
+		last = "the latest saved " + time.Since(c.savedAt).Round(time.Second).String() + " ago"
+	}
+	return fmt.Sprintf("the demo cannot save its simulated clock (%d failed saves; %s): %v; it goes on, and saves it again once it can", c.failed, last, c.err)
+}
+
+// demoStateDisk is the demo's state disk for its dashboard's /healthz:
+// the free space of its folder's disk (dashboardDisks), and whether the
+// clock can be saved there (demoClockSaver), each reason on its own.
+type demoStateDisk struct {
+	free  dashboard.DiskSpace
+	clock *demoClockSaver
+}
+
+// Low reports the free space's reason and the clock's, "; " between.
+func (d demoStateDisk) Low() (string, bool) {
+	var why []string
+	if r, low := d.free.Low(); low {
+		why = append(why, r)
+	}
+	if r := d.clock.Problem(); r != "" {
+		why = append(why, r)
+	}
+	return strings.Join(why, "; "), len(why) > 0
 }
 
 // savedDemoClock reads dir's demoClockFile, zero when there is none.

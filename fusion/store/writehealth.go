@@ -254,14 +254,23 @@ func (s *SQLite) RecordWrite(start time.Time, err error) { s.writes.wrote(start,
 
 // written records the outcome err of a write of the store's begun at
 // start, for WriteProblem and WriteFailures, and returns err, naming the
-// database file and what to do when its disk is full: fusion logged
-// "store alert a-3: commit: database or disk is full (13)", naming
-// neither. Every write of the store's (tx, exec, Audit) comes here.
+// database file and what to do when its disk is full, or when the system
+// refused a write of its file (SQLITE_IOERR_WRITE: SQLite says "disk
+// full" only for ENOSPC; a file size limit's EFBIG, `ulimit -f`, or a
+// quota are I/O errors): fusion logged "store alert a-3: commit: database
+// or disk is full (13)", or "disk I/O error (778)", naming neither. Every
+// write of the store's (tx, exec, Audit) comes here.
 func (s *SQLite) written(start time.Time, err error) error {
 	s.writes.wrote(start, err)
 	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code()&0xff == sqliteFull {
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case se.Code()&0xff == sqliteFull:
 		return fmt.Errorf("%w: the disk of database %s is full: free space on its disk", err, s.path)
+	case se.Code() == sqliteIOErrWrite:
+		return fmt.Errorf("%w: database %s could not be written: a file size limit (ulimit -f) or quota reached, or its disk full or failing: raise the service's file size limit (its unit's LimitFSIZE) or free space on its disk", err, s.path)
 	}
 	return err
 }
@@ -291,6 +300,10 @@ const (
 	sqliteFull     = 13
 	sqliteCantOpen = 14
 	sqliteNotADB   = 26
+	// sqliteIOErrWrite is the extended code of a write to the file
+	// that the operating system refused (its error not ENOSPC, which is
+	// sqliteFull): EFBIG past a file size limit, EDQUOT, EIO.
+	sqliteIOErrWrite = sqliteIOErr | 3<<8
 )
 
 // writeRefusal says in words why the database refused a write that

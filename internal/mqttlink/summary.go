@@ -22,7 +22,8 @@ type Keys struct {
 // Summary says why a connection to the broker failed, or was lost, in a
 // few words and the setting to fix, with no user name, host, port or
 // password: "credentials refused (mqtt.username or mqtt.password_file)",
-// "not reachable: connection refused (mqtt.url)". A public /healthz says
+// "not reachable: connection refused (mqtt.url)", "the broker refused
+// this node's certificate (mqtt.cert_file)". A public /healthz says
 // this; the log has the whole error (Failed, Lost). "" for a nil err.
 func Summary(err error, k Keys) string {
 	with := func(what, key string) string {
@@ -42,6 +43,12 @@ func Summary(err error, k Keys) string {
 		return with("the broker refused the MQTT protocol version", k.URL)
 	case errors.Is(err, packets.ErrorRefusedServerUnavailable):
 		return "the broker says it is unavailable"
+	case refusedOwnCert(err) && k.Cert == "":
+		return "the broker refused the connection: it asks for a client certificate, which this service does not send"
+	case refusedOwnCert(err):
+		// its TLS alert says why (expired, of an unknown CA); the log
+		// has it, and Hint what to do
+		return with("the broker refused this node's certificate", k.Cert)
 	}
 	switch why := redact.NetError(err); why {
 	case "":

@@ -165,7 +165,11 @@ func clientCertRefusal(t *testing.T, trusted *x509.Certificate, client *tls.Cert
 // (expired, of another CA, not for clients, or none sent where one is
 // required) is logged
 // with what to do, naming mqtt.cert_file; until 2026-12-07 the node
-// logged "remote error: tls: expired certificate" and nothing more.
+// logged "remote error: tls: expired certificate" and nothing more. Its
+// short reason (Summary, the /healthz of the sensor, fusion and the
+// dashboard) says the broker refused the certificate, and names the
+// setting: until 2026-12-07 it said "connection failed (the log has the
+// error)".
 func TestTLSHintOwnCertificate(t *testing.T) {
 	now := time.Now()
 	siteCA, _ := selfSigned(t, "site CA", now.Add(-time.Hour), now.Add(time.Hour))
@@ -174,19 +178,22 @@ func TestTLSHintOwnCertificate(t *testing.T) {
 	serverOnlyCert, serverOnly := selfSigned(t, "s10", now.Add(-time.Hour), now.Add(time.Hour), x509.ExtKeyUsageServerAuth)
 	sensor := Keys{URL: "mqtt.url", CA: "mqtt.ca_file", Cert: "mqtt.cert_file"}
 	const want = "the broker refused this node's certificate (mqtt.cert_file): renew it, or check this node's clock"
+	const short = "the broker refused this node's certificate (mqtt.cert_file)"
 	tests := []struct {
 		name  string
 		err   error
 		keys  Keys
 		alert string
 		want  string
+		short string // Summary
 	}{
-		{"expired", clientCertRefusal(t, expiredCert, &expired), sensor, "expired certificate", want},
-		{"another CA", clientCertRefusal(t, siteCA, &otherCA), sensor, "unknown certificate authority", want},
-		{"not for clients", clientCertRefusal(t, serverOnlyCert, &serverOnly), sensor, "bad certificate", want},
-		{"none sent", clientCertRefusal(t, siteCA, nil), sensor, "certificate required", want},
+		{"expired", clientCertRefusal(t, expiredCert, &expired), sensor, "expired certificate", want, short},
+		{"another CA", clientCertRefusal(t, siteCA, &otherCA), sensor, "unknown certificate authority", want, short},
+		{"not for clients", clientCertRefusal(t, serverOnlyCert, &serverOnly), sensor, "bad certificate", want, short},
+		{"none sent", clientCertRefusal(t, siteCA, nil), sensor, "certificate required", want, short},
 		{"fusion, none sent", clientCertRefusal(t, siteCA, nil), Keys{URL: "broker", CA: "ca_file"}, "certificate required",
-			"this service does not send: connect to the broker's listener for passwords"},
+			"this service does not send: connect to the broker's listener for passwords",
+			"the broker refused the connection: it asks for a client certificate, which this service does not send"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,6 +202,9 @@ func TestTLSHintOwnCertificate(t *testing.T) {
 			}
 			if got := Hint(tt.err, tt.keys, ""); !strings.Contains(got, tt.want) {
 				t.Errorf("Hint(%v) = %q, want %q", tt.err, got, tt.want)
+			}
+			if got := Summary(tt.err, tt.keys); got != tt.short {
+				t.Errorf("Summary(%v) = %q, want %q", tt.err, got, tt.short)
 			}
 		})
 	}

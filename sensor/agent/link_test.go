@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -53,6 +55,10 @@ func TestHealthzSaysWhyNotConnected(t *testing.T) {
 			want: "not connected to the MQTT broker: not reachable: connection refused (mqtt.url); "},
 		{name: "host not found", err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "broker.hmp-north.example", IsNotFound: true}},
 			want: "not connected to the MQTT broker: not reachable: host not found (mqtt.url); "},
+		// the broker's TLS alert on the node's certificate (until
+		// 2026-12-07 "connection failed (the log has the error)")
+		{name: "certificate refused", err: fmt.Errorf("network Error : %w", &net.OpError{Op: "remote error", Err: tls.AlertError(45)}),
+			want: "not connected to the MQTT broker: the broker refused this node's certificate (mqtt.cert_file); "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -472,7 +472,7 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 		file.Close()
 		return nil, fmt.Errorf("open raw: %w", MisnamedMeta(path))
 	}
-	m, err := rawMeta(file, st.Size(), datatype, sampleRateHz, centerHz)
+	m, err := RawMetaAt(file, st.Size(), datatype, sampleRateHz, centerHz)
 	if err != nil {
 		file.Close()
 		return nil, fmt.Errorf("open raw %q: %w", path, err)

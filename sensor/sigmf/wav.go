@@ -11,7 +11,7 @@ import (
 // it, as SDR++, SDR# and HDSDR write them: I and Q as the two channels.
 type wavIQ struct {
 	dataOff   int64   // where the "data" chunk's samples start
-	dataBytes int64   // their bytes, at most to the end of the file (whole frames when the size field is 0 or past it)
+	dataBytes int64   // their bytes, at most to the end of the file (whole frames when the size field is 0, no chunks after it, or past the end)
 	datatype  string  // the core:datatype of its sample format
 	rateHz    float64 // its fmt chunk's sample rate
 	desc      string  // its sample format: "2 channels of 16-bit PCM"
@@ -62,7 +62,12 @@ func LooksLikeWAV(r io.Reader) bool {
 // readWAV reads the header of the file ra of size bytes. ok is false when
 // it is not a WAV file (wavMagic). A WAV file whose chunks are malformed,
 // or whose samples are not IQ rfwarden reads, gives an error wrapping
-// ErrWAV that says what it found and how to describe it instead.
+// ErrWAV that says what it found and how to describe it instead. A data
+// chunk whose size is 0 holds the whole frames to the end of the file (a
+// writer killed before it filled the size in), unless chunks follow it to
+// the end (chunksToEnd): then it is empty, and refused saying it holds
+// no samples, rather than read as none: there is nothing to scan or
+// replay in it, and the refusal says why.
 func readWAV(ra io.ReaderAt, size int64) (w wavIQ, ok bool, err error) {
 	var head [12]byte
 	n, _ := ra.ReadAt(head[:], 0)
@@ -104,6 +109,11 @@ func readWAV(ra io.ReaderAt, size int64) (w wavIQ, ok bool, err error) {
 			if fmtChunk == nil {
 				return wavIQ{}, true, refuse("a WAV file with no fmt chunk before its data", body)
 			}
+			if n == 0 {
+				if after, ok := chunksToEnd(ra, body, size); ok {
+					return wavIQ{}, true, fmt.Errorf("%w: a WAV file whose data chunk is empty (its size 0, then a %q chunk and chunks to the end of the file): it holds no samples, a recording stopped before its first", ErrWAV, after)
+				}
+			}
 			if n == 0 || n > size-body {
 				// a size of 0 or beyond the file: a writer killed before
 				// it went back to fill it in (0, 0xFFFFFFFF), or a
@@ -119,6 +129,46 @@ func readWAV(ra io.ReaderAt, size int64) (w wavIQ, ok bool, err error) {
 		off = body + n + n&1 // chunks are padded to an even size
 	}
 	return wavIQ{}, true, refuse(fmt.Sprintf("a WAV file with no data chunk in its first %d chunks", maxWAVChunks), 0)
+}
+
+// chunksToEnd reports whether the bytes of the file ra of size bytes from
+// off on are RIFF chunks to its end (at most maxWAVChunks, the last one's
+// pad byte may be missing), each of an id of 4 printable ASCII characters
+// and a size inside the file, and the id of the first. readWAV asks it of
+// the bytes after a data chunk whose size is 0: a writer killed before it
+// filled the size in wrote no chunk after its samples, so chunks there
+// mean the data chunk is truly empty, and its samples, were they read to
+// the end, would be the chunks' bytes (until 2026-12-07 a LIST chunk after
+// an empty data chunk was read as 3 ci16_le samples). Samples that start
+// like a chunk header do not run as chunks to the end of the file but by
+// chance.
+func chunksToEnd(ra io.ReaderAt, off, size int64) (first string, ok bool) {
+	for range maxWAVChunks {
+		var ch [8]byte
+		if off > size-8 {
+			return "", false
+		}
+		if _, err := ra.ReadAt(ch[:], off); err != nil {
+			return "", false
+		}
+		for _, c := range ch[:4] {
+			if c < 0x20 || c > 0x7e {
+				return "", false
+			}
+		}
+		if first == "" {
+			first = string(ch[:4])
+		}
+		n := int64(binary.LittleEndian.Uint32(ch[4:]))
+		if n > size-off-8 {
+			return "", false
+		}
+		off += 8 + n + n&1
+		if off >= size {
+			return first, true
+		}
+	}
+	return "", false
 }
 
 // wavOf is the wavIQ of a WAV file whose fmt chunk is f and whose samples
@@ -172,15 +222,17 @@ func RawMeta(path, datatype string, sampleRateHz, centerHz float64) (Meta, error
 	if err != nil {
 		return Meta{}, fmt.Errorf("raw file: %w", err)
 	}
-	m, err := rawMeta(file, st.Size(), datatype, sampleRateHz, centerHz)
+	m, err := RawMetaAt(file, st.Size(), datatype, sampleRateHz, centerHz)
 	if err != nil {
 		return Meta{}, fmt.Errorf("raw file %q: %w", path, err)
 	}
 	return m, nil
 }
 
-// rawMeta is RawMeta of the file ra of size bytes.
-func rawMeta(ra io.ReaderAt, size int64, datatype string, rateHz, centerHz float64) (Meta, error) {
+// RawMetaAt is RawMeta of the file ra of size bytes, its errors naming no
+// file: a WAV header read where its bytes are (an upload, before it is
+// copied) refuses a datatype or rate that contradicts it as RawMeta does.
+func RawMetaAt(ra io.ReaderAt, size int64, datatype string, rateHz, centerHz float64) (Meta, error) {
 	w, isWAV, err := readWAV(ra, size)
 	if err != nil {
 		return Meta{}, err

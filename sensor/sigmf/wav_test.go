@@ -20,7 +20,7 @@ import (
 // or refused as "truncated data"; without --datatype it was not read.
 // A data chunk whose size field is 0 or past the end of the file (a writer
 // killed before filling it in) holds the whole frames to the end, the
-// rest trailing: until 2026-12-07 a size of 0 gave 0 samples and one past
+// rest trailing, samples that start like a chunk header too: until 2026-12-07 a size of 0 gave 0 samples and one past
 // the end with the file cut mid-sample was refused as "truncated data".
 func TestOpenRawWAV(t *testing.T) {
 	i16 := func(vs ...int16) []byte {
@@ -65,6 +65,8 @@ func TestOpenRawWAV(t *testing.T) {
 		{"size 0, cut mid-sample", sized(sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16}, cut), 0), "", 0, "ci16_le", want16, 44, 2},
 		{"size not filled in, cut mid-sample", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16, DataSize: 0xffffffff}, cut), "", 0, "ci16_le", want16, 44, 2},
 		{"size past the end, cut mid-sample", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16, DataSize: 4096}, cut), "", 0, "ci16_le", want16, 44, 2},
+		{"size 0, samples that start like a chunk", sized(sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 2048000, Bits: 16}, append([]byte("LIST\x40\x00\x00\x00"), pcm[8:]...)), 0), "", 0, "ci16_le",
+			[]complex64{complex(float32(0x494c)/32768, float32(0x5453)/32768), complex(float32(0x40)/32768, 0), complex(-1, float32(32767.0/32768))}, 44, 0},
 		{"float32 size 0, cut mid-sample", sized(sigmftest.WAV(sigmftest.WAVSpec{Tag: 3, Channels: 2, RateHz: 2048000, Bits: 32}, append(f32(0.5, -0.25), 1, 2, 3, 4, 5, 6)), 0), "", 0, "cf32_le", []complex64{complex(0.5, -0.25)}, 44, 6},
 		{"float32", sigmftest.WAV(sigmftest.WAVSpec{Tag: 3, Channels: 2, RateHz: 2048000, Bits: 32}, f32(0.5, -0.25)), "", 0, "cf32_le", []complex64{complex(0.5, -0.25)}, 44, 0},
 		{"extensible float32", sigmftest.WAV(sigmftest.WAVSpec{Tag: 0xfffe, Channels: 2, RateHz: 2048000, Bits: 32}, f32(0.5, -0.25)), "", 0, "cf32_le", []complex64{complex(0.5, -0.25)}, 68, 0},
@@ -109,7 +111,9 @@ func TestOpenRawWAV(t *testing.T) {
 // than IQ rfwarden reads, or whose chunks are malformed, is refused saying
 // what it found and to write metadata with core:dataset and
 // core:header_bytes; a datatype or rate given that the header contradicts
-// is refused naming both.
+// is refused naming both. A data chunk of size 0 with chunks after it to
+// the end of the file is empty, refused as holding no samples: until
+// 2026-12-07 the chunks' bytes were read as its samples.
 func TestOpenRawWAVRefused(t *testing.T) {
 	pcm := make([]byte, 16)
 	rf64 := sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 48000, Bits: 16}, pcm)
@@ -130,6 +134,8 @@ func TestOpenRawWAVRefused(t *testing.T) {
 		{"no fmt chunk", append([]byte("RIFF\x10\x00\x00\x00WAVEdata\x04\x00\x00\x00"), 1, 2, 3, 4), "", 0, sigmf.ErrWAV, "no fmt chunk"},
 		{"short fmt chunk", []byte("RIFF\x10\x00\x00\x00WAVEfmt \x04\x00\x00\x00\x01\x00\x02\x00"), "", 0, sigmf.ErrWAV, "fmt chunk of 4 bytes"},
 		{"rf64", rf64, "", 0, sigmf.ErrWAV, "RF64 form"},
+		{"data size 0, chunks after it", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 48000, Bits: 16, After: []string{"LISTinfo", "id3 xyz"}}, nil), "", 0, sigmf.ErrWAV,
+			`a WAV file whose data chunk is empty (its size 0, then a "LIST" chunk and chunks to the end of the file): it holds no samples`},
 		{"datatype contradicts", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 48000, Bits: 16}, pcm), "ci8", 0, sigmf.ErrOverride, "datatype ci8 given, but its WAV header says ci16_le (2 channels of 16-bit PCM)"},
 		{"rate contradicts", sigmftest.WAV(sigmftest.WAVSpec{Tag: 1, Channels: 2, RateHz: 48000, Bits: 16}, pcm), "", 2e6, sigmf.ErrOverride, "sample rate 2e+06 given, but its WAV header says 48000"},
 	}

@@ -13,7 +13,8 @@ import (
 // any tool): readWAV never reads outside the file nor loops past
 // maxWAVChunks, a header it accepts places its samples inside the file in
 // a datatype rfwarden reads (all the whole frames to the end when its data
-// size field is 0 or past the end), and OpenRaw reads such a file whole
+// size field is 0 or past the end; a size of 0 with chunks after it to
+// the end is refused, seed pcm16-size-zero-chunks-after), and OpenRaw reads such a file whole
 // (fuzzReadAll) or refuses it. The seed corpus is in
 // testdata/fuzz/FuzzReadWAV.
 func FuzzReadWAV(f *testing.F) {
