@@ -43,7 +43,8 @@ import (
 // Hub.FusionStates; no alert can be raised then), InfluxDB is
 // configured but its latest check (Probe, in the
 // background: never on this request) found it not answering, the state
-// disk's free space is low. The first line is what /healthz said before
+// disk's free space is low, fusion says it runs in another time zone
+// (FusionState.ZoneDiffers). The first line is what /healthz said before
 // it said them all (2026-12-06): the first of them only. The reasons
 // name no user, host, port or password: /healthz needs no login.
 func (s *server) healthz(c echo.Context) error {
@@ -66,6 +67,9 @@ func (s *server) healthz(c echo.Context) error {
 		for _, f := range s.d.Hub.FusionStates() {
 			if f.State != FusionOnline {
 				degraded("fusion", s.fusionFault(f))
+			}
+			if f.ZoneDiffers {
+				degraded("time zone", s.zoneFault(f))
 			}
 		}
 	}
@@ -107,6 +111,17 @@ func (s *server) fusionFault(f FusionState) string {
 	topic := event.FusionStatusTopic(cmp.Or(f.Site, "+"))
 	return fmt.Sprintf("no word from fusion since the dashboard connected at %s (its status arrives at once, and none in %v): fusion not running, older than the dashboard, the broker's ACL withholds %s from the dashboard (deploy/mosquitto/rfwarden.acl), or the broker lost it restarting; no alert can be raised while fusion is down",
 		at, FusionWordWait, topic)
+}
+
+// zoneFault says for /healthz that fusion runs in another time zone than
+// the dashboard (FusionState.ZoneDiffers), and what it costs.
+func (s *server) zoneFault(f FusionState) string {
+	site := ""
+	if s.d.Site == nil && f.Site != "" {
+		site = "site " + f.Site + ": "
+	}
+	mine := cmp.Or(s.zoneName, "UTC"+s.now().In(s.d.Location).Format("-07:00"))
+	return site + "fusion runs in " + f.TimeZone + ", this dashboard in " + mine + ": fusion matches the registry's weekly hours in its zone, the pages show them and every time in the dashboard's; set both hosts' zone to the prison's (docs/deploy.md, Site time)"
 }
 
 // healthTime is a time for /healthz, in the site's zone: its hours,

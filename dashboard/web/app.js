@@ -344,12 +344,19 @@
   // grants it and withholds the messages) no sensor message reaches it.
   const deafWhy = (x) => (x.problem || '').startsWith('subscription refused') || !x.problem
     ? 'the broker refused its subscription' : 'no sensor message reaches it';
+  // A fusion in another time zone than the dashboard (zone_differs: it
+  // matches the registry's weekly hours in its zone, the pages show
+  // them in the site's) is said too, online or not, until both agree
+  // (TestBrowserFusionZoneDiffers).
   function showFusion(list) {
     const b = $('fusion-banner');
-    const down = (list || []).filter((x) => x.state !== 'online');
+    const down = (list || []).filter((x) => x.state !== 'online'), zoned = (list || []).filter((x) => x.zone_differs);
     st.fusionDown = down;
     showStale(down);
-    if (!down.length) { b.classList.add('hidden'); b.textContent = ''; b.title = ''; return; }
+    if (!down.length && !zoned.length) { b.classList.add('hidden'); b.textContent = ''; b.title = ''; return; }
+    const zoneSay = (x) => 'Fusion' + (!st.site && x.site ? ' of site ' + x.site : '') + ' runs in time zone ' + x.time_zone + ', this dashboard in ' + (st.zone.fixed || st.zone.name) +
+      ': the registry\'s hours are matched in fusion\'s zone, shown here in the dashboard\'s';
+    const zoneWhy = 'set the zone of both hosts to the prison\'s (timedatectl set-timezone, or TZ= in both units; docs/deploy.md, Site time)';
     const say = (x) => {
       const who = 'Fusion' + (!st.site && x.site ? ' of site ' + x.site : '');
       if (x.state === 'offline') return who + ' is offline since ' + fmtHM(x.since_ns) + ' (' + (x.reason === 'stopped' ? 'stopped' : 'connection lost') + '): no new alerts can be raised';
@@ -360,8 +367,8 @@
       ? (x.reason === 'stopped' ? 'fusion stopped and said so' : 'the broker lost fusion\'s connection and sent its last will (a crash, its host or the network down)')
       : x.state === 'deaf' ? 'fusion is connected and hears no sensor (' + (x.problem || 'subscription refused') + '): the broker\'s ACL must let fusion\'s user read the sensors\' topics, and the sensors must run'
       : 'no status of fusion came since the dashboard connected to the broker: fusion not running, older than the dashboard, the broker\'s ACL withholds its status from the dashboard, or the broker lost it in a restart';
-    b.textContent = down.map(say).join(' · ');
-    b.title = down.map(why).join('; ') + ' — the alerts shown are as they were; see fusion\'s own /healthz and journal';
+    b.textContent = down.map(say).concat(zoned.map(zoneSay)).join(' · ');
+    b.title = down.map(why).concat(zoned.length ? [zoneWhy] : []).join('; ') + (down.length ? ' — the alerts shown are as they were; see fusion\'s own /healthz and journal' : '');
     b.classList.remove('hidden');
   }
   // showStale marks what fusion keeps up to date as stale while it is not
