@@ -347,3 +347,25 @@ func waitLiveFeed(t *testing.T, ev *env) {
 		}
 	}
 }
+
+// TestBrowserTrackAgeIgnoresFixAhead: a fix stamped ahead of the server's
+// clock (a sensor's clock ahead, up to fusion's 30 s) does not move the
+// floor plan's "now": a track 29 min 45 s old stays drawn. Until
+// 2026-12-08 now was never before the newest fix, and that fix, 28 s
+// ahead, took every track off 28 s early.
+func TestBrowserTrackAgeIgnoresFixAhead(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.ts.mu.Lock()
+	ev.ts.locs = append([]store.LocationRecord{{Site: "hmp1", Track: "t9", Class: event.ClassLTE, Link: event.LinkUplink,
+		TimeNS: testNow.Add(-30*time.Minute + 15*time.Second).UnixNano(), Floor: "g", Room: "a-101", RoomProb: 0.9, XM: 1.5, YM: 2, SemiMajorM: 1, SemiMinorM: 1}}, ev.ts.locs...)
+	ev.ts.mu.Unlock()
+	showFloorWith(t, ctx, srv.URL, "t9")
+	waitLiveFeed(t, ev)
+	ev.deps.Hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t8", Class: event.ClassLTE, Link: event.LinkUplink,
+		TimeNS: testNow.Add(28 * time.Second).UnixNano(), Floor: "g", Room: "b-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 1})
+	within(t, ctx, liveWait, "t8, stamped 28 s ahead, drawn", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t8"]`)))
+	got := evalString(t, ctx, `(window.rfwAgeTracks(), [...document.querySelectorAll('#emitters g[data-track]')].map((g) => g.dataset.track + ' ' + g.querySelector('text.emitter-age').textContent).sort().join(', '))`)
+	if !strings.Contains(got, "t9 29 min ago") || !strings.Contains(got, "t8 just now") {
+		t.Errorf("tracks drawn: %q; want t9 (29 min 45 s old on the server's clock) still drawn, \"29 min ago\", and t8 \"just now\"", got)
+	}
+}

@@ -43,6 +43,18 @@ const (
 // so only reports that waited no longer than the one before them count
 // (clockSteady), and a sensor has no estimate until two such have come.
 //
+// A clock that steps (NTP, a manual set) by more than clockSteady reads at
+// the step as a report that waited that much more or less than the one
+// before it, and gives no sample. The next sample that differs from the
+// estimate by more than clockSteady, after such a report, restarts the
+// ring: the clock stepped, and the samples before it are of the old clock.
+// Without that a step back showed only once the clockSamples larger samples
+// before it had left the ring, a minute later, while a step ahead showed
+// at once (the estimate is their largest). A single report delayed seconds
+// gives no such sample (the next one is at the old level) and restarts
+// nothing; a delay that lasts is read as a clock behind, as before, but at
+// once, no longer a minute later.
+//
 // What association needs is that the sensors agree with each other: it
 // groups detections by their capture times. So the alert reads each
 // sensor's offset from the median of all of them (relative), which a
@@ -58,6 +70,9 @@ type clockEst struct {
 	at      time.Time // fusion's time of the latest sample
 	// the latest report, counted or not, that the next one is compared with
 	lastSent, lastRecv time.Time
+	// a report since the latest sample waited more than clockSteady
+	// longer or shorter than the one before it: a step, or a delay
+	jumped bool
 }
 
 // estimate is the largest sample: the report that waited least. Only for
@@ -81,10 +96,15 @@ func (w *clockWatch) observe(sensor string, sent, recv time.Time) (time.Duration
 	if !c.lastRecv.IsZero() {
 		dRecv, dSent := recv.Sub(c.lastRecv), sent.Sub(c.lastSent)
 		steady = dRecv >= clockSpacing && (dRecv-dSent).Abs() <= clockSteady
+		c.jumped = c.jumped || !steady
 	}
 	c.lastSent, c.lastRecv = sent, recv
 	if steady {
 		s := sent.Sub(recv)
+		if c.jumped && len(c.samples) > 0 && (s-c.estimate()).Abs() > clockSteady {
+			c.samples, c.next = c.samples[:0], 0 // the clock stepped: its earlier samples are of the old clock
+		}
+		c.jumped = false
 		if len(c.samples) < clockSamples {
 			c.samples = append(c.samples, s)
 		} else {

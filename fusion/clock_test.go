@@ -214,3 +214,47 @@ func TestClockAfterReconnect(t *testing.T) {
 		})
 	}
 }
+
+// TestClockWatchStep: a sensor's clock that steps by more than
+// clockSteady, ahead or back, shows at the second report after the step
+// (the one straddling it gives no sample), 10 s later. Until 2026-12-08 a
+// step back showed only once the six larger samples before it had left
+// the ring, a minute later. A single report delayed seconds on the way
+// moves the estimate neither at once nor later: it restarts nothing.
+func TestClockWatchStep(t *testing.T) {
+	t0 := time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC)
+	ms := time.Millisecond
+	tests := []struct {
+		name  string
+		step  time.Duration // the sensor's clock from report 8 on
+		delay time.Duration // report 8's extra delay on the way
+		want  time.Duration // the estimate from report 9 on
+	}{
+		{"steps 2 s back", -2 * time.Second, 0, -2*time.Second - 20*ms},
+		{"steps 2 s ahead", 2 * time.Second, 0, 2*time.Second - 20*ms},
+		{"steps 40 min back", -40 * time.Minute, 0, -40*time.Minute - 20*ms},
+		{"one report 3 s late", 0, 3 * time.Second, -20 * ms},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var w clockWatch
+			for i := 0; i < 16; i++ {
+				recv := t0.Add(time.Duration(i) * 10 * time.Second)
+				sent := recv.Add(-20 * ms) // 20 ms on the way
+				if i >= 8 {
+					sent = sent.Add(tt.step)
+				}
+				if i == 8 {
+					recv = recv.Add(tt.delay)
+				}
+				got, ok := w.observe("s1", sent, recv)
+				switch want := -20 * ms; {
+				case i < 8 && i > 0 && (!ok || got != want):
+					t.Errorf("report %d, before the step: estimate %v %v, want %v", i, got, ok, want)
+				case i >= 9 && (!ok || got != tt.want):
+					t.Errorf("report %d, %v after the step: estimate %v %v, want %v", i, time.Duration(i-8)*10*time.Second, got, ok, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -71,13 +71,17 @@
   // now. It is worked out again on each report of the live feed (every
   // 15 s), each reload of the alert list and each minute, so a screen left
   // open across a clock change stops saying BST within a minute
-  // (TestTUIZoneLabelFollowsClockChange).
+  // (TestTUIZoneLabelFollowsClockChange). Now is the server's clock
+  // (serverNow), as for every time the page shows: until 2026-12-08 it was
+  // the browser's, and a browser whose clock was off near a change named
+  // the other abbreviation (TestTUIZoneLabelServerClock).
   function zoneLabel() {
     const z = st.zone;
     if (!z.name) return;
     let label = z.fixed;
     if (!label) {
-      const abbr = new Intl.DateTimeFormat(undefined, { timeZone: z.name, timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+      const now = new Date(serverNow() / 1e6 || Date.now());
+      const abbr = new Intl.DateTimeFormat(undefined, { timeZone: z.name, timeZoneName: 'short' }).formatToParts(now).find((p) => p.type === 'timeZoneName');
       label = z.name + (abbr && abbr.value !== z.name ? ' (' + abbr.value + ')' : '');
     }
     if ($('tz').textContent !== label) $('tz').textContent = label;
@@ -244,8 +248,8 @@
     try { st.me = await api('GET', '/me'); } catch (e) { showLogin(); return; }
     $('login').classList.add('hidden'); $('app').classList.remove('hidden');
     $('who').textContent = st.me.user + ' (' + st.me.role + ')';
+    syncClock(st.me.now_ns); // before siteZone: its label is the server's now's
     siteZone(st.me);
-    syncClock(st.me.now_ns);
     document.querySelectorAll('[data-role]').forEach((n) => n.classList.toggle('hidden', ranks[st.me.role] < ranks[n.dataset.role]));
     st.site = await site;
     if (st.site) {
@@ -1109,11 +1113,15 @@
   // live feed's feed events: at connect, on change, every 15 s) plus the
   // time since on this browser, counted by differences of Date.now() alone
   // (they count a laptop's sleep; the browser's own clock may be off, and
-  // the demo's is simulated); never before the newest fix seen.
+  // the demo's is simulated). A fix's time is the sensor's clock, up to
+  // fusion's 30 s (MaxAhead) ahead of the server's: it is "now" only until
+  // the server's clock is known. Until 2026-12-08 now was never before the
+  // newest fix, and one sensor stamping ahead aged every track early
+  // (TestBrowserTrackAgeIgnoresFixAhead).
   function syncClock(ns) { if (ns > 0) st.clock = { ns, at: Date.now() }; }
   function serverNow() {
     const c = st.clock;
-    return Math.max(c ? c.ns + (Date.now() - c.at) * 1e6 : 0, st.newestFix || 0);
+    return c ? c.ns + (Date.now() - c.at) * 1e6 : st.newestFix || 0;
   }
   function ageTracks(mark = true) {
     const svg = $('floor').querySelector('svg');
