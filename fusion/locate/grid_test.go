@@ -83,6 +83,12 @@ func genSite(floors []int) *site.Site {
 	return s
 }
 
+// loadDemo returns the demo's site, the standard wing.
+func loadDemo(t testing.TB) *site.Site {
+	t.Helper()
+	return loadSite(t, "standard.yaml")
+}
+
 // Generated sites of the benchmarks: a small one (100 rooms, 16 sensors)
 // and the 396-room, 64-sensor, 6-wing site of issue e16.
 var (
@@ -161,16 +167,12 @@ func refTables(s *site.Site, m Model) (grid []gridPoint, loss [][]float64) {
 // reference, on the demo site, the test wing and a generated three-wing
 // site (one wing of two floors), with sensor and emitter heights.
 func TestNewTablesExact(t *testing.T) {
-	demo, err := site.LoadFile("../../testdata/sites/standard.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		name string
 		s    *site.Site
 		m    Model
 	}{
-		{"demo", demo, Model{}},
+		{"demo", loadDemo(t), Model{}},
 		{"wing", loadWing(t), Model{SensorHeightM: 2.5, EmitterHeightM: 1}},
 		{"generated", genSite([]int{2, 1, 1}), Model{GridStepM: 1.5}},
 	} {
@@ -217,15 +219,11 @@ func TestNewTablesExact(t *testing.T) {
 // BenchmarkNew builds the locator of the demo site, a generated 104-room,
 // 20-sensor site and the 396-room, 64-sensor site of issue e16.
 func BenchmarkNew(b *testing.B) {
-	demo, err := site.LoadFile("../../testdata/sites/standard.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
 	for _, bc := range []struct {
 		name string
 		s    *site.Site
 	}{
-		{"demo", demo},
+		{"demo", loadDemo(b)},
 		{"rooms104", genSite(genSmall)},
 		{"rooms396", genSite(genLarge)},
 	} {
