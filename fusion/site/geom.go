@@ -23,9 +23,12 @@ func cross(o, a, b Point) float64 { return (a.X-o.X)*(b.Y-o.Y) - (a.Y-o.Y)*(b.X-
 func segmentsCross(a, b, c, d Point) bool {
 	d1 := cross(c, d, a)
 	d2 := cross(c, d, b)
+	if !((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) {
+		return false
+	}
 	d3 := cross(a, b, c)
 	d4 := cross(a, b, d)
-	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
+	return (d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)
 }
 
 // selfIntersects reports whether two non-adjacent edges of polygon p cross.
@@ -123,6 +126,126 @@ func (s *Site) WallLossDB(floor string, a, b Point) float64 {
 	for _, w := range s.Walls {
 		if w.Floor == floor && segmentsCross(a, b, w.A, w.B) {
 			loss += w.LossDB
+		}
+	}
+	return loss
+}
+
+// WallFan holds the walls of one floor as seen from one point, sorted into
+// sectors by their direction from it, for many wall losses from that point
+// (a sensor's path-loss table): LossDB tests only the walls of the sector
+// its end point lies in.
+type WallFan struct {
+	from Point
+	// start[k]:start[k+1] are sector k's walls in walls, in site order.
+	start []int32
+	walls []fanWall
+}
+
+// fanWall is one wall of a WallFan.
+type fanWall struct {
+	a, b   Point
+	lossDB float64
+	// near2 is less than the squared distance from the fan's point to the
+	// wall: a path shorter than its root cannot reach the wall.
+	near2 float64
+}
+
+// fanSectors is the number of sectors of a WallFan (each 0.4-1.4°: they
+// are equal steps of pseudoAngle).
+const fanSectors = 512
+
+// pseudoAngle returns a number in [0, 4) that grows with the direction of
+// (dx, dy) counter-clockwise from +x, without atan2's cost; NaN for (0, 0).
+func pseudoAngle(dx, dy float64) float64 {
+	p := dy / (math.Abs(dx) + math.Abs(dy))
+	switch {
+	case dx < 0:
+		return 2 - p
+	case dy < 0:
+		return 4 + p
+	}
+	return p
+}
+
+// fanSector returns the sector of the direction (dx, dy) ((0, 0): 0).
+func fanSector(dx, dy float64) int {
+	k := int(pseudoAngle(dx, dy) * (fanSectors / 4))
+	if k < 0 || k >= fanSectors { // NaN, or 4 by rounding
+		k = 0
+	}
+	return k
+}
+
+// WallFan returns the walls of floor indexed for paths from point from.
+// Its LossDB(b) is WallLossDB(floor, from, b), to the bit.
+//
+// A wall goes into the sectors its end points' directions span (the
+// shorter way round) and one more on each side, which absorbs any rounding
+// of a direction many times over; a wall that spans 90° or more (one near
+// the point) goes into every sector. A path can only cross a wall in
+// a direction between the wall's end points, so LossDB tests every wall
+// that path can cross, and adds their losses in the same (site) order.
+func (s *Site) WallFan(floor string, from Point) *WallFan {
+	type span struct{ k0, n int } // sectors k0, k0+1, ... (mod fanSectors), n of them
+	var walls []fanWall
+	var spans []span
+	count := make([]int32, fanSectors+1)
+	for _, w := range s.Walls {
+		if w.Floor != floor {
+			continue
+		}
+		ax, ay, bx, by := w.A.X-from.X, w.A.Y-from.Y, w.B.X-from.X, w.B.Y-from.Y
+		sp := span{0, fanSectors}
+		if ax*bx+ay*by > 0 { // less than 90° apart
+			ka, kb := fanSector(ax, ay), fanSector(bx, by)
+			if ax*by-ay*bx < 0 { // B is clockwise of A: go from B to A
+				ka, kb = kb, ka
+			}
+			if kb < ka {
+				kb += fanSectors
+			}
+			if n := kb - ka + 3; n < fanSectors {
+				sp = span{ka - 1 + fanSectors, n}
+			}
+		}
+		near := DistanceM([]Point{w.A, w.B}, from)
+		near2 := 0.0 // a path shorter than 1 mm is tested anyway
+		if near > 1e-3 {
+			near2 = 0.99 * near * near
+		}
+		walls = append(walls, fanWall{a: w.A, b: w.B, lossDB: w.LossDB, near2: near2})
+		spans = append(spans, sp)
+		for i := range sp.n {
+			count[(sp.k0+i)%fanSectors+1]++
+		}
+	}
+	f := &WallFan{from: from, start: count}
+	for k := range fanSectors {
+		f.start[k+1] += f.start[k]
+	}
+	f.walls = make([]fanWall, f.start[fanSectors])
+	next := slices.Clone(f.start[:fanSectors])
+	for i, sp := range spans {
+		for j := range sp.n {
+			k := (sp.k0 + j) % fanSectors
+			f.walls[next[k]] = walls[i]
+			next[k]++
+		}
+	}
+	return f
+}
+
+// LossDB returns the summed loss in dB of the fan's walls that the straight
+// path from its point to b crosses.
+func (f *WallFan) LossDB(b Point) float64 {
+	dx, dy := b.X-f.from.X, b.Y-f.from.Y
+	k := fanSector(dx, dy)
+	r2 := dx*dx + dy*dy
+	var loss float64
+	for _, w := range f.walls[f.start[k]:f.start[k+1]] {
+		if r2 >= w.near2 && segmentsCross(f.from, b, w.a, w.b) {
+			loss += w.lossDB
 		}
 	}
 	return loss
