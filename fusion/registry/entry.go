@@ -87,9 +87,9 @@ type Entry struct {
 	// than its author may think: one with no class whose band overlaps a
 	// drone band (433/868/915 MHz RC, 2.4 GHz, 5.8 GHz, 1.3 GHz video)
 	// authorises no drone there (droneWarning); one that may authorise a
-	// phone over a cellular uplink band, with no places or zones holding
-	// cells, authorises phone uplinks in every one of those cells
-	// (phoneWarning); one that authorises a drone class with no rooms or
+	// phone over a cellular uplink band, with no places, zones holding
+	// cells, or cells, authorises phone uplinks in every one of those
+	// cells (phoneWarning); one that authorises a drone class with no rooms or
 	// zones authorises every such drone in its band on the site, outside
 	// the wall included (droneSiteWarning). Set by Add, Update and every
 	// load, which logs it;

@@ -21,6 +21,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/english"
 	"github.com/rfwarden/rfwarden/internal/typedtext"
 )
 
@@ -272,30 +273,42 @@ func isPhoneClass(class string) bool {
 // phoneWarning says, for an entry that may authorise a phone's uplink (no
 // class, or a phone class: isPhoneClass) whose band overlaps a cellular
 // uplink band of the default band plan (uplink or TDD), and that names no
-// rooms or zones, or zones holding cells, that it authorises phone
-// uplinks in every cell on the site (or of those zones): a phone used in
-// any of them on that band raises no alert. "" otherwise. Such an entry
-// ("the new staff phones", official_phone, 1710–1785 MHz, anywhere) is
-// what a site registers for staff phones that roam the whole site, so it
-// is taken, with this warning, not refused; where the registry has no
-// site model (Options.Site nil) only an entry with no places is warned
-// of, zones being unchecked.
+// rooms or zones, zones holding cells, or cells, that it authorises phone
+// uplinks in every cell on the site (or of those zones, or the cells it
+// names): a phone used in any of them on that band raises no alert. ""
+// otherwise. Such an entry ("the new staff phones", official_phone,
+// 1710–1785 MHz, anywhere) is what a site registers for staff phones that
+// roam the whole site, and one naming cells ("official_phone", 832–862
+// MHz, the ten cells of a landing) is an in-cell phone system's, so it is
+// taken, with this warning, not refused: a contraband phone on the band in
+// those cells cannot be told from the system's own. Until 2026-12-07 an
+// entry naming cells one by one passed silently, and the whole LTE B20
+// uplink so registered in ten cells authorised the contraband handset in
+// one of them (TestPhoneBandWarning). Where the registry has no site model
+// (Options.Site nil) only an entry with no places is warned of, rooms and
+// zones being unchecked.
 func (r *Registry) phoneWarning(e Entry) string {
 	s := e.Signature
 	if s.Class != "" && !isPhoneClass(s.Class) {
 		return ""
 	}
-	if len(e.Rooms) > 0 && len(e.Zones) == 0 {
+	names := r.uplinksOf(s)
+	if len(names) == 0 {
 		return ""
 	}
+	class := "no signature class"
+	if s.Class != "" {
+		class = "class " + s.Class
+	}
 	var where string
+	cellsOnly := false
 	switch {
 	case len(e.Rooms) == 0 && len(e.Zones) == 0:
 		where = "every cell on the site (it names no rooms or zones)"
 	case r.site == nil:
 		return ""
 	default:
-		var zones []string
+		var wheres, zones []string
 		cells := 0
 		for _, z := range e.Zones {
 			n := 0
@@ -308,13 +321,47 @@ func (r *Registry) phoneWarning(e Entry) string {
 				zones, cells = append(zones, z), cells+n
 			}
 		}
-		if len(zones) == 0 {
+		if len(zones) > 0 {
+			wheres = append(wheres, fmt.Sprintf("every cell of zones %s (%d cells)", strings.Join(zones, ", "), cells))
+		}
+		var named []string
+		for _, id := range e.Rooms {
+			if rm, ok := r.site.Room(id); ok && rm.Kind == site.KindCell {
+				named = append(named, id)
+			}
+		}
+		if len(named) > 0 {
+			wheres = append(wheres, fmt.Sprintf("the %d %s it names (%s)", len(named), english.Plural(len(named), "cell", "cells"), shortList(named, 5)))
+		}
+		if len(wheres) == 0 {
 			return ""
 		}
-		where = fmt.Sprintf("every cell of zones %s (%d cells)", strings.Join(zones, ", "), cells)
+		where, cellsOnly = strings.Join(wheres, " and "), len(zones) == 0
 	}
-	// the overlapped bands, the names of one range together (DCS-1800 UL,
-	// LTE B3 UL and NR n3 UL are all 1710–1785 MHz)
+	if cellsOnly {
+		remedy := "it cannot tell the system's own phones from a contraband phone on that band there"
+		if s.FreqMaxHz-s.FreqMinHz > maxCarrierHz {
+			remedy = fmt.Sprintf("register the system's own carrier (its channel, e.g. 10 MHz), not the whole band (%s MHz wide)", mhz(s.FreqMaxHz-s.FreqMinHz))
+		}
+		return fmt.Sprintf("authorises phone uplinks in %s: %s, and its band %s–%s MHz overlaps cellular uplinks (%s), "+
+			"so a contraband phone there on that band raises no alert; %s",
+			where, class, mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, "; "), remedy)
+	}
+	return fmt.Sprintf("authorises phone uplinks in %s: %s, and its band %s–%s MHz overlaps cellular uplinks (%s), "+
+		"so a phone used there on those bands raises no alert; keep it only for phones that must be used anywhere (staff phones that roam the site), "+
+		"else give it the rooms or zones where they are used", where, class, mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, "; "))
+}
+
+// maxCarrierHz is the widest single LTE carrier (20 MHz): an entry naming
+// cells over a wider stretch of a cellular uplink registers more than an
+// in-cell system's own carrier (phoneWarning).
+const maxCarrierHz = 20e6
+
+// uplinksOf names the cellular uplink (or TDD) bands of the default band
+// plan that s's band overlaps, the names of one range together (DCS-1800
+// UL, LTE B3 UL and NR n3 UL are all 1710–1785 MHz): "DCS-1800 UL, LTE B3
+// UL, NR n3 UL 1710–1785 MHz"; nil when it overlaps none.
+func (r *Registry) uplinksOf(s Signature) []string {
 	var ranges []string
 	byRange := map[string][]string{}
 	for _, b := range r.uplinks {
@@ -326,20 +373,20 @@ func (r *Registry) phoneWarning(e Entry) string {
 			byRange[rg] = append(byRange[rg], b.Name)
 		}
 	}
-	if len(ranges) == 0 {
-		return ""
-	}
 	names := make([]string, len(ranges))
 	for i, rg := range ranges {
 		names[i] = strings.Join(byRange[rg], ", ") + " " + rg
 	}
-	class := "no signature class"
-	if s.Class != "" {
-		class = "class " + s.Class
+	return names
+}
+
+// shortList joins the first most of items with ", " and says how many
+// more there are: "L1-S01, L1-S02 and 8 more".
+func shortList(items []string, most int) string {
+	if len(items) <= most {
+		return strings.Join(items, ", ")
 	}
-	return fmt.Sprintf("authorises phone uplinks in %s: %s, and its band %s–%s MHz overlaps cellular uplinks (%s), "+
-		"so a phone used there on those bands raises no alert; keep it only for phones that must be used anywhere (staff phones that roam the site), "+
-		"else give it the rooms or zones where they are used", where, class, mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, "; "))
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:most], ", "), len(items)-most)
 }
 
 // droneWarning says, for an entry with no signature class that is not
