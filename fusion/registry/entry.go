@@ -89,7 +89,9 @@ type Entry struct {
 	// authorises no drone there (droneWarning); one that may authorise a
 	// phone over a cellular uplink band, with no places, zones holding
 	// cells, or cells, authorises phone uplinks in every one of those
-	// cells (phoneWarning); one that authorises a drone class with no rooms or
+	// cells (phoneWarning); one naming class lte, nr or umts over a
+	// cellular uplink may authorise few of a phone's detections, mostly
+	// published with class unknown (techClassWarning); one that authorises a drone class with no rooms or
 	// zones authorises every such drone in its band on the site, outside
 	// the wall included (droneSiteWarning). Set by Add, Update and every
 	// load, which logs it;

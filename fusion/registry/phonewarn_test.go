@@ -54,14 +54,14 @@ func TestPhoneBandWarning(t *testing.T) {
 		site   *site.Site
 		e      registry.Entry
 		want   []string // substrings of the phone warning; nil: none
-		others int      // warnings besides it (the drone band's)
+		others int      // warnings besides it (the drone band's, the class's)
 	}{
 		{name: "staff phones, LTE B3 uplink, anywhere", site: wing, e: phone("staff phones", "", 1710e6, 1785e6, nil, nil),
 			want: []string{"authorises phone uplinks in every cell on the site", "no signature class", "1710–1785 MHz", "LTE B3 UL", "roam the site"}},
 		{name: "staff phones, 1.71-2.69 GHz, anywhere", site: wing, e: phone("staff phones wide", "", 1710e6, 2690e6, nil, nil),
 			want: []string{"every cell on the site", "LTE B3 UL", "LTE B1 UL", "LTE B7 UL", "LTE B40"}, others: 1},
 		{name: "one LTE channel, class lte, anywhere", site: wing, e: phone("governor's phone", event.ClassLTE, 1745e6, 1750e6, nil, nil),
-			want: []string{"every cell on the site", "class lte"}},
+			want: []string{"every cell on the site", "class lte"}, others: 1}, // techClassWarning's
 		{name: "class unknown (unconfirmed LTE/NR), B20, anywhere", site: wing, e: phone("b20 phones", event.ClassUnknown, 832e6, 862e6, nil, nil),
 			want: []string{"every cell on the site", "LTE B20 UL"}},
 		{name: "zone holding cells", site: wing, e: phone("wing phones", "", 1710e6, 1785e6, nil, []string{"wing-b"}),

@@ -253,7 +253,7 @@ func (r *Registry) decodeStored(id int64, body string) (Entry, error) {
 // warnings returns e's Warnings (nil when it has none).
 func (r *Registry) warnings(e Entry) []string {
 	var ws []string
-	for _, w := range []string{r.phoneWarning(e), r.droneWarning(e), droneSiteWarning(e)} {
+	for _, w := range []string{r.phoneWarning(e), r.techClassWarning(e), r.droneWarning(e), droneSiteWarning(e)} {
 		if w != "" {
 			ws = append(ws, w)
 		}
@@ -350,6 +350,34 @@ func (r *Registry) phoneWarning(e Entry) string {
 	return fmt.Sprintf("authorises phone uplinks in %s: %s, and its band %s–%s MHz overlaps cellular uplinks (%s), "+
 		"so a phone used there on those bands raises no alert; keep it only for phones that must be used anywhere (staff phones that roam the site), "+
 		"else give it the rooms or zones where they are used", where, class, mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, "; "))
+}
+
+// techClassWarning says, for an entry whose class names a cellular
+// technology a classifier seldom confirms in a handset's uplink (lte, nr,
+// umts) and whose band overlaps a cellular uplink band, that it may
+// authorise few or none of the phone's detections, and what to do; ""
+// otherwise. A handset's uplink whose LTE or NR numerology the classifier
+// does not confirm (a burst too short, a band LTE and NR share: LTE B20,
+// B3, B1, B7 and more) is published with class unknown ("LTE/NR uplink"),
+// and a handset falls back between technologies: an in-cell phone system
+// registered with class lte over LTE B20 matched none of 168 detections
+// of its phones, which kept raising alerts. docs/alerts.md said to leave
+// the class empty; until 2026-12-07 nothing told the admin who did not
+// (TestTechClassWarning).
+func (r *Registry) techClassWarning(e Entry) string {
+	s := e.Signature
+	if !slices.Contains([]string{event.ClassLTE, event.ClassNR, event.ClassUMTS}, s.Class) {
+		return ""
+	}
+	names := r.uplinksOf(s)
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("class %s over cellular uplinks (%s) may authorise few or none of a phone's uplink detections: "+
+		"a handset's uplink is published with class %s (\"LTE/NR uplink\") whenever the classifier does not confirm its numerology (short bursts, a band LTE and NR share), "+
+		"and a handset falls back between technologies, so the phones it is meant for raise alerts; "+
+		"leave the class empty (any class but a drone one) and let the band and rooms do the work",
+		s.Class, strings.Join(names, "; "), event.ClassUnknown)
 }
 
 // maxCarrierHz is the widest single LTE carrier (20 MHz): an entry naming
