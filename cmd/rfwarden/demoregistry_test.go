@@ -263,6 +263,58 @@ func TestDemoRegistryRestart(t *testing.T) {
 	}
 }
 
+// TestDemoRegistryRestartKeepsDeletion: an entry of the demo's that an
+// admin expired and deleted is not registered again when the demo starts
+// again on the same --dir; the other devices' entries stay as they were.
+// Until 2026-12-07 the restart added it back, audited "demo
+// registry.add".
+func TestDemoRegistryRestartKeepsDeletion(t *testing.T) {
+	ctx := context.Background()
+	w := sim.StandardWing(1)
+	st, err := site.Load(strings.NewReader(string(w.SiteYAML())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := demoStart(demoOptions{}, w, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfwarden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	open := func() *registry.Registry {
+		reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Now: func() time.Time { return start }, Site: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reg
+	}
+	reg := open()
+	if err := authoriseDemoDevices(ctx, reg, w, start, 10e6); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := reg.List(ctx)
+	e := entriesNamed(t, reg, "ap-landing")[0]
+	if _, err := reg.Expire(ctx, e.ID, "security", start); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Delete(ctx, e.ID, "security"); err != nil {
+		t.Fatal(err)
+	}
+	reg = open() // the next run
+	if err := authoriseDemoDevices(ctx, reg, w, start.Add(time.Hour), 10e6); err != nil {
+		t.Fatal(err)
+	}
+	if got := entriesNamed(t, reg, "ap-landing"); len(got) != 0 {
+		t.Errorf("after the restart: %+v; want the deleted entry left deleted", got)
+	}
+	if again, _ := reg.List(ctx); len(again) != len(first)-1 {
+		t.Errorf("%d entries after the restart, want the first run's %d less the deleted one", len(again), len(first))
+	}
+}
+
 // entriesNamed returns reg's entries named name.
 func entriesNamed(t *testing.T, reg *registry.Registry, name string) []registry.Entry {
 	t.Helper()

@@ -1074,6 +1074,33 @@ func (r *Registry) History(ctx context.Context, id int64) ([]store.AuditEntry, e
 	return r.audit.AuditLog(ctx, store.AuditFilter{Object: objectName(id), Prefix: "registry."})
 }
 
+// DeletedNames returns the names of the entries deleted (Delete), each
+// as its audit trail last stored it before the deletion (the after of its
+// newest registry.* row that has one); a deleted entry whose earlier rows
+// the audit log's retention has removed is not named. The demo reads it
+// so as not to register again a device an admin deleted.
+func (r *Registry) DeletedNames(ctx context.Context) (map[string]bool, error) {
+	dels, err := r.audit.AuditLog(ctx, store.AuditFilter{Prefix: "registry.delete"})
+	if err != nil {
+		return nil, fmt.Errorf("read deleted registry entries: %w", err)
+	}
+	names := map[string]bool{}
+	for _, d := range dels {
+		trail, err := r.audit.AuditLog(ctx, store.AuditFilter{Object: d.Object, Prefix: "registry.", BeforeID: d.ID})
+		if err != nil {
+			return nil, fmt.Errorf("read the audit trail of deleted %s: %w", d.Object, err)
+		}
+		for _, a := range trail { // newest first
+			var e Entry
+			if a.After != "" && json.Unmarshal([]byte(a.After), &e) == nil {
+				names[e.Name] = true
+				break
+			}
+		}
+	}
+	return names, nil
+}
+
 // encode returns e as stored: without Problem and Warnings, which are
 // worked out anew at each load.
 func encode(e Entry) []byte {
