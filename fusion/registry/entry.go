@@ -93,7 +93,10 @@ type Entry struct {
 	// cellular uplink may authorise few of a phone's detections, mostly
 	// published with class unknown (techClassWarning); one that authorises a drone class with no rooms or
 	// zones authorises every such drone in its band on the site, outside
-	// the wall included (droneSiteWarning). Set by Add, Update and every
+	// the wall included (droneSiteWarning); one of the same kind as
+	// another live entry, in an overlapping band and places, names it
+	// (overlapWarning, worked out at load against the others: Add,
+	// Update and the import answer with the entry as loaded). Set by Add, Update and every
 	// load, which logs it;
 	// never stored: ignored on input.
 	Warnings []string `json:"warnings,omitempty"`

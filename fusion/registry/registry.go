@@ -198,14 +198,22 @@ func (r *Registry) reload(ctx context.Context) error {
 		case e.Problem != "":
 			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
 				msg: "registry: entry breaks the rules and authorises nothing until it is fixed", args: []any{"id", id, "name", e.Name, "problem", e.Problem}})
-		case len(e.Warnings) > 0:
-			found = append(found, loadProblem{id: id, key: strings.Join(e.Warnings, "; "), level: slog.LevelWarn,
-				msg: "registry: entry authorises other than it may seem", args: []any{"id", id, "name", e.Name, "warning", strings.Join(e.Warnings, "; ")}})
 		}
 		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load registry: %w", err)
+	}
+	now := r.now()
+	for i, e := range es {
+		if w := r.overlapWarning(e, es, now); w != "" {
+			e.Warnings = append(e.Warnings, w)
+			es[i] = e
+		}
+		if e.Problem == "" && len(e.Warnings) > 0 {
+			found = append(found, loadProblem{id: e.ID, key: strings.Join(e.Warnings, "; "), level: slog.LevelWarn,
+				msg: "registry: entry authorises other than it may seem", args: []any{"id", e.ID, "name", e.Name, "warning", strings.Join(e.Warnings, "; ")}})
+		}
 	}
 	var fresh []loadProblem
 	logged := make(map[int64]string, len(found))
@@ -259,6 +267,56 @@ func (r *Registry) warnings(e Entry) []string {
 		}
 	}
 	return ws
+}
+
+// overlapWarning names, for a live entry with no Problem, the other live
+// entries with no Problem in es of its kind whose class, band, places
+// and validity overlap its own (overlaps): each authorises what the other
+// does where they meet, so expiring or narrowing one leaves the other
+// authorising there. "" when there are none. It is a warning, not a
+// refusal: an entry renewed ahead of its predecessor's end overlaps it on
+// purpose. Until 2026-12-07 such entries were taken with no word
+// (TestOverlapWarning).
+func (r *Registry) overlapWarning(e Entry, es []Entry, now time.Time) string {
+	if e.Problem != "" || !isLive(e, now) {
+		return ""
+	}
+	var others []string
+	for _, o := range es {
+		if o.ID != e.ID && o.Kind == e.Kind && o.Problem == "" && isLive(o, now) && r.overlaps(e, o) {
+			others = append(others, fmt.Sprintf("entry %d %q (%s–%s MHz)", o.ID, o.Name, mhz(o.Signature.FreqMinHz), mhz(o.Signature.FreqMaxHz)))
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("overlaps %s: the same kind of device (%s) in an overlapping band and places, so expiring or narrowing one leaves the other authorising there; "+
+		"keep one, or set their bands or places apart", shortList(others, 3), e.Kind)
+}
+
+// overlaps reports whether a and b may authorise one detection: their
+// classes (one empty, or the same), bands, validity and places meet
+// (either names none, they share a room or a zone, or one's room lies in
+// the other's zone, as the site model has it). Weekly schedules are not
+// compared.
+func (r *Registry) overlaps(a, b Entry) bool {
+	sa, sb := a.Signature, b.Signature
+	switch {
+	case sa.Class != "" && sb.Class != "" && sa.Class != sb.Class:
+		return false
+	case max(sa.FreqMinHz, sb.FreqMinHz) >= min(sa.FreqMaxHz, sb.FreqMaxHz):
+		return false
+	case !a.ValidUntil.IsZero() && !a.ValidUntil.After(b.ValidFrom), !b.ValidUntil.IsZero() && !b.ValidUntil.After(a.ValidFrom):
+		return false
+	}
+	anywhere := func(e Entry) bool { return len(e.Rooms) == 0 && len(e.Zones) == 0 }
+	inZones := func(rooms, zones []string) bool {
+		return r.site != nil && slices.ContainsFunc(rooms, func(id string) bool { return slices.Contains(zones, r.site.ZoneOf(id)) })
+	}
+	return anywhere(a) || anywhere(b) ||
+		slices.ContainsFunc(a.Rooms, func(id string) bool { return slices.Contains(b.Rooms, id) }) ||
+		slices.ContainsFunc(a.Zones, func(z string) bool { return slices.Contains(b.Zones, z) }) ||
+		inZones(a.Rooms, b.Zones) || inZones(b.Rooms, a.Zones)
 }
 
 // isPhoneClass reports whether class is one a phone's uplink is reported
@@ -870,7 +928,21 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 	}); err != nil {
 		return Entry{}, err
 	}
-	return added, nil
+	return r.asLoaded(added), nil
+}
+
+// asLoaded returns e with the Warnings of the registry's loaded copy of
+// it, when it holds e as stored (the same Revision): those compare it
+// with the other entries (overlapWarning), which a change's own cannot
+// before it is committed and loaded. e as it is otherwise (a reload that
+// failed).
+func (r *Registry) asLoaded(e Entry) Entry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if i := slices.IndexFunc(r.entries, func(l Entry) bool { return l.ID == e.ID }); i >= 0 && r.entries[i].Revision == e.Revision {
+		e.Warnings = r.entries[i].Warnings
+	}
+	return e
 }
 
 // prepareAdd returns e as Add stores it (added by user, times in UTC, a
@@ -917,7 +989,7 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	}); err != nil {
 		return Entry{}, err
 	}
-	return got, nil
+	return r.asLoaded(got), nil
 }
 
 // update is Update in c, but for the check of its device against the
