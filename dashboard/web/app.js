@@ -1567,7 +1567,7 @@
         : warned ? el('td', { text: '⚠ ' + name + ' (warning: ' + e.warnings.join('; ') + ')', class: 'warn' }) : el('td', { text: name });
       const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }),
         nameCell, el('td', { text: e.kind }),
-        el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
+        el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) + (fmtBounds(e.signature) ? ' (' + fmtBounds(e.signature) + ')' : '') }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
         el('td', { class: 'hours', text: fmtSchedule(e.schedule) || 'always' }),
         el('td', { text: fmtISO(e.valid_from) }), el('td', { text: fmtISO(e.valid_until) }));
@@ -1626,6 +1626,17 @@
     }
     return ws;
   }
+  // An entry's bandwidth and power bounds (set by the CSV import or the
+  // API; the form has no fields for them and keeps them on Save), e.g.
+  // "bandwidth 0.1–0.3 MHz, power ≥ -80 dBm"; '' for none. Until
+  // 2026-12-07 neither the list nor the form showed them, and an admin
+  // saving the form kept bounds it could not see (TestBrowserRegistryBounds).
+  function fmtBounds(s) {
+    const range = (lo, hi, unit) => lo != null && hi != null ? lo + '–' + hi + ' ' + unit : lo != null ? '≥ ' + lo + ' ' + unit : hi != null ? '≤ ' + hi + ' ' + unit : '';
+    const mhz = (hz) => hz ? hz / 1e6 : null;
+    return [['bandwidth', range(mhz(s.bandwidth_min_hz), mhz(s.bandwidth_max_hz), 'MHz')], ['power', range(s.power_min_dbm, s.power_max_dbm, 'dBm')]]
+      .filter(([, r]) => r).map(([what, r]) => what + ' ' + r).join(', ');
+  }
   const problemText = (e) => e.unknown_places ? e.problem : 'authorises nothing: ' + e.problem;
   const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
   async function editEntry(e) {
@@ -1633,6 +1644,8 @@
       : e && e.warnings && e.warnings.length ? 'Warning: ' + e.warnings.join('; ') : '';
     f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
     f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
+    const bounds = e ? fmtBounds(e.signature) : '';
+    $('reg-bounds').textContent = bounds ? 'Also bounded (set by CSV or API, kept on Save): ' + bounds + '.' : 'No bandwidth or power bounds.';
     f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
     f.schedule.value = e ? fmtSchedule(e.schedule) : '';
     f.dataset.schedule = f.schedule.value;
