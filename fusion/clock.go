@@ -50,10 +50,13 @@ const (
 // ring: the clock stepped, and the samples before it are of the old clock.
 // Without that a step back showed only once the clockSamples larger samples
 // before it had left the ring, a minute later, while a step ahead showed
-// at once (the estimate is their largest). A single report delayed seconds
-// gives no such sample (the next one is at the old level) and restarts
-// nothing; a delay that lasts is read as a clock behind, as before, but at
-// once, no longer a minute later.
+// at once (the estimate is their largest). A step is told from a delay
+// on the way by which of the two intervals moved: a step moves the
+// stamps' interval while the report arrives on the sensor's beat (a
+// whole number of its usual intervals, every: one report may be lost), a
+// delay the arrival while the stamps keep theirs. A
+// delay, one report's or one that lasts, restarts nothing: the largest
+// sample ignores it for clockSamples reports, as before 2026-12-08.
 //
 // What association needs is that the sensors agree with each other: it
 // groups detections by their capture times. So the alert reads each
@@ -70,9 +73,15 @@ type clockEst struct {
 	at      time.Time // fusion's time of the latest sample
 	// the latest report, counted or not, that the next one is compared with
 	lastSent, lastRecv time.Time
-	// a report since the latest sample waited more than clockSteady
-	// longer or shorter than the one before it: a step, or a delay
+	// a report since the latest sample came after its sensor's usual
+	// interval, as fusion received it, but stamped more than clockSteady
+	// from it: the sensor's clock stepped (observe)
 	jumped bool
+	// every is the latest steady interval between two reports (their
+	// spacing by fusion's clock, which their stamps' matched): the
+	// sensor's health interval, against which a step is told from a delay
+	// (onBeat)
+	every time.Duration
 }
 
 // estimate is the largest sample: the report that waited least. Only for
@@ -96,7 +105,18 @@ func (w *clockWatch) observe(sensor string, sent, recv time.Time) (time.Duration
 	if !c.lastRecv.IsZero() {
 		dRecv, dSent := recv.Sub(c.lastRecv), sent.Sub(c.lastSent)
 		steady = dRecv >= clockSpacing && (dRecv-dSent).Abs() <= clockSteady
-		c.jumped = c.jumped || !steady
+		// A clock stepped by d moves the stamps' interval by d while the
+		// report arrives on time; a delay on the way (a congested link,
+		// the broker) moves the arrival while the stamps keep their
+		// interval. Only the first is a step (review of 2026-12-08: a link
+		// delaying three reports by 2 s restarted the ring and read as a
+		// clock 2 s behind for 30 s).
+		if !steady && onBeat(dRecv, c.every) && !onBeat(dSent, c.every) {
+			c.jumped = true
+		}
+		if steady {
+			c.every = dRecv
+		}
 	}
 	c.lastSent, c.lastRecv = sent, recv
 	if steady {
@@ -117,6 +137,17 @@ func (w *clockWatch) observe(sensor string, sent, recv time.Time) (time.Duration
 		return 0, false
 	}
 	return c.estimate(), true
+}
+
+// onBeat reports whether d is, within clockSteady, a whole number of
+// intervals every (one or more: a report lost on the way leaves a gap of
+// two); false while every is unknown.
+func onBeat(d, every time.Duration) bool {
+	if every <= 0 {
+		return false
+	}
+	k := max((d+every/2)/every, 1)
+	return (d - k*every).Abs() <= clockSteady
 }
 
 // relative returns sensor's estimated offset less the median of the
