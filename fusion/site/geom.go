@@ -184,3 +184,44 @@ func (s *Site) SensorsInZone(zone string) []string {
 	}
 	return ids
 }
+
+// Overlaps reports whether polygons a and b share some area, as far as
+// their outlines tell: two of their edges cross, or one holds a point
+// inside the other (the mean of its corners, or failing that, of its
+// bounding box). Rooms that only meet along a wall do not overlap; two
+// that coincide do. Two outlines that share area only through edges
+// running along each other and corners on edges (a square and the same
+// square slid by part of a side) can be missed.
+func Overlaps(a, b []Point) bool {
+	alo, ahi := Bounds(a)
+	blo, bhi := Bounds(b)
+	if alo.X >= bhi.X || blo.X >= ahi.X || alo.Y >= bhi.Y || blo.Y >= ahi.Y {
+		return false
+	}
+	for i := range a {
+		for j := range b {
+			if segmentsCross(a[i], a[(i+1)%len(a)], b[j], b[(j+1)%len(b)]) {
+				return true
+			}
+		}
+	}
+	return insideOf(a, b) || insideOf(b, a)
+}
+
+// insideOf reports whether an inner point of polygon p (the mean of its
+// corners, or the centre of its bounding box when that is outside p) lies
+// inside q.
+func insideOf(p, q []Point) bool {
+	var m Point
+	for _, v := range p {
+		m.X += v.X / float64(len(p))
+		m.Y += v.Y / float64(len(p))
+	}
+	if !Contains(p, m) {
+		lo, hi := Bounds(p)
+		if m = (Point{X: (lo.X + hi.X) / 2, Y: (lo.Y + hi.Y) / 2}); !Contains(p, m) {
+			return false
+		}
+	}
+	return Contains(q, m)
+}
