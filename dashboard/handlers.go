@@ -2219,24 +2219,21 @@ func (s *server) listIncidents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	since, limit := s.now().Add(-d), 200
-	if state != "" {
-		limit = 0 // the store's most; the state filter below leaves at most 200
-		if state == store.IncidentOpen && c.QueryParam("window") == "" {
-			since = time.Time{}
-		}
+	since := s.now().Add(-d)
+	if state == store.IncidentOpen && c.QueryParam("window") == "" {
+		since = time.Time{}
 	}
-	incs, err := s.d.Alerts.Incidents(c.Request().Context(), store.IncidentFilter{Site: s.siteID(), Since: since, Limit: limit})
+	// the store keeps the state's incidents (the open ones by an index
+	// of them alone): read here from every incident kept, 7,300 in a
+	// year took 0.46 s
+	incs, err := s.d.Alerts.Incidents(c.Request().Context(), store.IncidentFilter{Site: s.siteID(), State: state, Since: since, Limit: 200})
 	if err != nil {
 		return fmt.Errorf("list incidents: %w", err)
 	}
-	out := make([]store.Incident, 0, len(incs))
-	for _, i := range incs {
-		if (state == "" || i.State == state) && len(out) < 200 {
-			out = append(out, i)
-		}
+	if incs == nil {
+		incs = []store.Incident{} // [], not null
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, incs)
 }
 
 type closeReq struct {
