@@ -1304,3 +1304,44 @@ func TestSQLiteIncidentsByState(t *testing.T) {
 		t.Errorf("state firing: %v, want refused, naming it", err)
 	}
 }
+
+// TestSQLiteCount: CountAlerts and CountIncidents count what Alerts and
+// Incidents return for a filter, up to its Limit.
+func TestSQLiteCount(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	for i := range 5 {
+		a := event.Alert{Schema: 1, ID: fmt.Sprint("a", i), Site: "site1", Rule: "r", Severity: event.SeverityCritical, State: event.AlertFiring, UpdatedNS: int64(i + 1)}
+		if err := s.UpsertAlert(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpsertIncident(ctx, store.Incident{ID: fmt.Sprint("i", i), Site: "site1", State: store.IncidentOpen, UpdatedNS: int64(i + 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		since time.Time
+		limit int
+		want  int
+	}{
+		{"all", time.Time{}, 0, 5},
+		{"since 3", time.Unix(0, 3), 0, 3},
+		{"up to 4", time.Time{}, 4, 4},
+	} {
+		na, err := s.CountAlerts(ctx, store.AlertFilter{Site: "site1", Since: tc.since, Limit: tc.limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ni, err := s.CountIncidents(ctx, store.IncidentFilter{Site: "site1", Since: tc.since, Limit: tc.limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if na != tc.want || ni != tc.want {
+			t.Errorf("%s: %d alerts, %d incidents, want %d of each", tc.name, na, ni, tc.want)
+		}
+	}
+	if n, err := s.CountIncidents(ctx, store.IncidentFilter{Site: "site1", State: store.IncidentClosed}); n != 0 || err != nil {
+		t.Errorf("closed incidents: %d, %v, want 0", n, err)
+	}
+}
