@@ -652,12 +652,8 @@ func (s *server) exportAlerts(c echo.Context) error {
 		return err
 	}
 	f := store.AlertFilter{Site: s.siteID(), Since: since, Until: until, Limit: MaxExportRows + 1}
-	if n, ok := s.d.Alerts.(exportCounter); ok {
-		if count, err := n.CountAlerts(c.Request().Context(), f); err != nil {
-			return fmt.Errorf("export alerts: %w", err)
-		} else if count > MaxExportRows {
-			return exportTooLarge("alerts", w)
-		}
+	if err := s.exportFits(c, "alerts", w, func(n exportCounter, ctx context.Context) (int, error) { return n.CountAlerts(ctx, f) }); err != nil {
+		return err
 	}
 	as, err := s.d.Alerts.Alerts(c.Request().Context(), f)
 	if err != nil {
@@ -687,12 +683,8 @@ func (s *server) exportIncidents(c echo.Context) error {
 		return err
 	}
 	f := store.IncidentFilter{Site: s.siteID(), Since: since, Until: until, Limit: MaxExportRows + 1}
-	if n, ok := s.d.Alerts.(exportCounter); ok {
-		if count, err := n.CountIncidents(c.Request().Context(), f); err != nil {
-			return fmt.Errorf("export incidents: %w", err)
-		} else if count > MaxExportRows {
-			return exportTooLarge("incidents", w)
-		}
+	if err := s.exportFits(c, "incidents", w, func(n exportCounter, ctx context.Context) (int, error) { return n.CountIncidents(ctx, f) }); err != nil {
+		return err
 	}
 	incs, err := s.d.Alerts.Incidents(c.Request().Context(), f)
 	if err != nil {
@@ -744,6 +736,25 @@ type exportCounter interface {
 }
 
 var _ exportCounter = (*store.SQLite)(nil)
+
+// exportFits refuses (exportTooLarge) an export of kind over window w
+// whose rows, as count counts them, are more than MaxExportRows, when
+// the store counts (exportCounter); else, and with a store that cannot
+// count, it returns nil.
+func (s *server) exportFits(c echo.Context, kind, w string, count func(exportCounter, context.Context) (int, error)) error {
+	n, ok := s.d.Alerts.(exportCounter)
+	if !ok {
+		return nil
+	}
+	rows, err := count(n, c.Request().Context())
+	if err != nil {
+		return fmt.Errorf("export %s: %w", kind, err)
+	}
+	if rows > MaxExportRows {
+		return exportTooLarge(kind, w)
+	}
+	return nil
+}
 
 // exportTooLarge refuses an export whose window holds more than
 // MaxExportRows rows of kind.

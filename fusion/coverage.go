@@ -2,7 +2,6 @@ package fusion
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -70,7 +69,7 @@ func (e *Engine) CoverageNotes() []string {
 			continue
 		}
 		checked++
-		at := roomCentre(r.Polygon)
+		at, _ := site.InnerPoint(r.Polygon) // a valid room's polygon holds one
 		n := 0
 		for _, sn := range s.Sensors {
 			if p, err := loc.PredictDBm(sn.ID, r.Floor, at, tx); err == nil && p >= e.cfg.hearThresholdDBm(sn.ID, coverageBwHz) {
@@ -97,29 +96,4 @@ func firstFew(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:coverageNamed], ", ") + fmt.Sprintf(" and %d more", len(names)-coverageNamed)
-}
-
-// roomCentre is a point inside polygon p: the mean of its corners, or, for
-// a room that does not hold it (an L), the grid point of p nearest it.
-func roomCentre(p []site.Point) site.Point {
-	var m site.Point
-	for _, v := range p {
-		m.X += v.X / float64(len(p))
-		m.Y += v.Y / float64(len(p))
-	}
-	if site.Contains(p, m) {
-		return m
-	}
-	lo, hi := site.Bounds(p)
-	best, bestD := m, math.Inf(1)
-	step := max(hi.X-lo.X, hi.Y-lo.Y) / 20
-	for x := lo.X + step/2; x < hi.X; x += step {
-		for y := lo.Y + step/2; y < hi.Y; y += step {
-			q := site.Point{X: x, Y: y}
-			if d := math.Hypot(q.X-m.X, q.Y-m.Y); d < bestD && site.Contains(p, q) {
-				best, bestD = q, d
-			}
-		}
-	}
-	return best
 }
