@@ -307,3 +307,58 @@ func (s *Site) SensorsInZone(zone string) []string {
 	}
 	return ids
 }
+
+// Overlaps reports whether polygons a and b share some area, as far as
+// their outlines tell: two of their edges cross, or one holds a point
+// inside the other (InnerPoint). Rooms that only meet along a wall do not overlap; two
+// that coincide do. Two outlines that share area only through edges
+// running along each other and corners on edges (a square and the same
+// square slid by part of a side) can be missed.
+func Overlaps(a, b []Point) bool {
+	alo, ahi := Bounds(a)
+	blo, bhi := Bounds(b)
+	if alo.X >= bhi.X || blo.X >= ahi.X || alo.Y >= bhi.Y || blo.Y >= ahi.Y {
+		return false
+	}
+	for i := range a {
+		for j := range b {
+			if segmentsCross(a[i], a[(i+1)%len(a)], b[j], b[(j+1)%len(b)]) {
+				return true
+			}
+		}
+	}
+	return insideOf(a, b) || insideOf(b, a)
+}
+
+// insideOf reports whether an inner point of polygon p (InnerPoint)
+// lies inside q.
+func insideOf(p, q []Point) bool {
+	m, ok := InnerPoint(p)
+	return ok && Contains(q, m)
+}
+
+// InnerPoint returns a point inside polygon p: the mean of its corners,
+// or, for a polygon that does not hold it (an L), the point of a 20 × 20
+// grid over its bounding box nearest it that p holds; false when none is.
+func InnerPoint(p []Point) (Point, bool) {
+	var m Point
+	for _, v := range p {
+		m.X += v.X / float64(len(p))
+		m.Y += v.Y / float64(len(p))
+	}
+	if Contains(p, m) {
+		return m, true
+	}
+	lo, hi := Bounds(p)
+	best, bestD := m, math.Inf(1)
+	dx, dy := (hi.X-lo.X)/20, (hi.Y-lo.Y)/20
+	for i := range 20 {
+		for j := range 20 {
+			q := Point{X: lo.X + (float64(i)+0.5)*dx, Y: lo.Y + (float64(j)+0.5)*dy}
+			if d := math.Hypot(q.X-m.X, q.Y-m.Y); d < bestD && Contains(p, q) {
+				best, bestD = q, d
+			}
+		}
+	}
+	return best, !math.IsInf(bestD, 1)
+}

@@ -344,3 +344,30 @@ func TestWallFan(t *testing.T) {
 		t.Errorf("only %d of 80000 paths crossed a wall", crossed)
 	}
 }
+
+// TestOverlaps: rooms that share area overlap, those that only meet along
+// a wall or a corner do not.
+func TestOverlaps(t *testing.T) {
+	sq := func(x, y, w, h float64) []Point {
+		return []Point{{X: x, Y: y}, {X: x + w, Y: y}, {X: x + w, Y: y + h}, {X: x, Y: y + h}}
+	}
+	for _, tc := range []struct {
+		name string
+		a, b []Point
+		want bool
+	}{
+		{"yard around a cell", sq(0, 0, 4, 3), sq(-15, -15, 42, 36), true},
+		{"cell around nothing: the yard inside out", sq(-15, -15, 42, 36), sq(0, 0, 4, 3), true},
+		{"cells sharing a wall", sq(0, 0, 4, 3), sq(4, 0, 4, 3), false},
+		{"cells sharing a corner", sq(0, 0, 4, 3), sq(4, 3, 4, 3), false},
+		{"cell in the yard's corner", sq(0, 0, 4, 3), sq(0, 0, 10, 10), true},
+		{"the same cell twice", sq(0, 0, 4, 3), sq(0, 0, 4, 3), true},
+		{"crossing in part", sq(0, 0, 4, 3), sq(2, 1, 4, 3), true},
+		{"a cross", sq(0, 1, 6, 1), sq(2, 0, 1, 4), true},
+		{"apart", sq(0, 0, 4, 3), sq(10, 0, 4, 3), false},
+	} {
+		if got := Overlaps(tc.a, tc.b); got != tc.want {
+			t.Errorf("%s: Overlaps = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
