@@ -78,7 +78,7 @@ func (s FusionStatus) Validate() error {
 		return schemaErr("problem: given for status offline (only online has a problem; offline has a reason)")
 	case len(s.Problem) > MaxProblemLen || !printable(s.Problem):
 		return schemaErr("problem: not printable UTF-8 of at most %d bytes", MaxProblemLen)
-	case len(s.TimeZone) > MaxTimeZoneLen || !printable(s.TimeZone) || strings.ContainsAny(s.TimeZone, " \t"):
+	case !ValidTimeZone(s.TimeZone):
 		return schemaErr("time_zone: not an IANA zone name (printable, no spaces, at most %d bytes)", MaxTimeZoneLen)
 	case s.Status == StatusOffline && s.Reason != FusionStopped && s.Reason != FusionLost:
 		return schemaErr("reason: %q is neither %s nor %s", trimmed(s.Reason), FusionStopped, FusionLost)
@@ -88,6 +88,14 @@ func (s FusionStatus) Validate() error {
 		return schemaErr("time_ns: must be positive")
 	}
 	return nil
+}
+
+// ValidTimeZone reports whether name may be FusionStatus.TimeZone: empty,
+// or at most MaxTimeZoneLen bytes of printable UTF-8 without spaces, as
+// IANA names are. A name the host loads that breaks it (a custom
+// ZONEINFO's "Prison Time") is for fusion to leave out, not to send.
+func ValidTimeZone(name string) bool {
+	return len(name) <= MaxTimeZoneLen && printable(name) && !strings.ContainsAny(name, " \t")
 }
 
 // DecodeFusionStatus strictly decodes and validates a fusion status

@@ -19,6 +19,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
@@ -505,7 +506,7 @@ func connectFusion(broker, clientID, username, password, caFile, siteID string, 
 	// subscription the broker refused, each time that changes: until
 	// 2026-12-07 a fusion deaf to its sensors said online, and every
 	// dashboard ok.
-	live := &fusion.Liveness{Site: siteID, Log: log, Problem: resub.Refused, TimeZone: zonename.Name(time.Local)}
+	live := &fusion.Liveness{Site: siteID, Log: log, Problem: resub.Refused, TimeZone: statusZone(zonename.Name(time.Local), log)}
 	resub.Changed = live.Online
 	if err := live.SetWill(opts); err != nil {
 		return nil, err
@@ -600,4 +601,16 @@ func (m *fusionMQTT) close(drain time.Duration, quiesce uint) {
 		m.live.Log.Warn("mqtt: fusion's offline status not published: a dashboard may say fusion is online until its next start", "err", err)
 	}
 	m.client.Disconnect(quiesce)
+}
+
+// statusZone is the time zone name fusion's status carries: name, or ""
+// (logged) when it is not one a status may carry
+// (event.ValidTimeZone): with it the status could not be encoded nor the
+// will set, and fusion would not connect (TestStatusZone).
+func statusZone(name string, log *slog.Logger) string {
+	if event.ValidTimeZone(name) {
+		return name
+	}
+	log.Warn("fusion: the host's time zone name is not one a status may carry (printable, no spaces, at most 64 bytes): its status names no zone, and the dashboards cannot compare theirs with it", "time_zone", name)
+	return ""
 }

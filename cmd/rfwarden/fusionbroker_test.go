@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -218,6 +220,29 @@ func TestCheckBrokerURL(t *testing.T) {
 		}
 		if err != nil && strings.Contains(err.Error(), "secret") {
 			t.Errorf("checkBrokerURL(%q) = %v: says the password", tc.url, err)
+		}
+	}
+}
+
+// TestStatusZone: fusion's status carries the host's zone name when a
+// status may carry it; a loadable name it may not (spaces, control
+// characters, too long) is left out and logged, where it made the
+// status, and the will, fail to encode and fusion unable to connect.
+func TestStatusZone(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"Europe/London", "Europe/London"},
+		{"", ""},
+		{"Prison Time", ""},
+		{"UTC\x00", ""},
+		{strings.Repeat("x", 65), ""},
+	} {
+		var log bytes.Buffer
+		got := statusZone(tc.name, slog.New(slog.NewTextHandler(&log, nil)))
+		if got != tc.want || (tc.name != "" && tc.want == "") != strings.Contains(log.String(), "not one a status may carry") {
+			t.Errorf("statusZone(%q) = %q, logged %q; want %q, and a warning when it is left out", tc.name, got, log.String(), tc.want)
+		}
+		if _, err := event.Encode(event.FusionStatus{Schema: event.SchemaVersion, Site: "hmp", Status: event.StatusOnline, TimeZone: got, TimeNS: 1}); err != nil {
+			t.Errorf("statusZone(%q) = %q: the status does not encode: %v", tc.name, got, err)
 		}
 	}
 }
