@@ -64,10 +64,13 @@ func (s *server) healthz(c echo.Context) error {
 		degraded("live feed", f.Reason())
 	}
 	if s.d.Feed != nil {
-		for _, f := range s.d.Hub.FusionStates() {
+		states := s.d.Hub.FusionStates()
+		for _, f := range states {
 			if f.State != FusionOnline {
 				degraded("fusion", s.fusionFault(f))
 			}
+		}
+		for _, f := range states { // after every site's fusion line, as the order says
 			if f.ZoneDiffers {
 				degraded("time zone", s.zoneFault(f))
 			}
