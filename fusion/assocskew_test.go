@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
@@ -70,23 +71,7 @@ func TestOneSensorSkewKeepsGroups(t *testing.T) {
 			ctx := context.Background()
 			ids := []string{"s1", "s2", "s3", "s4", "s5", "s6"}
 			if tc.estimated {
-				for range skewSamples + 1 { // the first gives no sample
-					for _, id := range ids {
-						stamp := now
-						if id == "s3" {
-							stamp = now.Add(tc.s3)
-						}
-						p, err := event.Encode(event.Health{Schema: event.SchemaVersion, Site: s.ID, Sensor: id, TimeNS: stamp.UnixNano(), State: event.StateOK})
-						if err != nil {
-							t.Fatal(err)
-						}
-						recv := now.Add(5 * time.Millisecond) // on the way
-						if err := e.Handle(ctx, Message{Topic: event.SensorTopic(s.ID, id, event.KindHealth), Payload: p, Received: recv}); err != nil {
-							t.Fatal(err)
-						}
-					}
-					now = now.Add(10 * time.Second)
-				}
+				now = reportClocks(t, e, now, ids, "s3", tc.s3)
 			}
 			phone := [2]float64{20, 5.5} // B2-landing
 			n := 0
@@ -156,5 +141,57 @@ func TestOneSensorSkewKeepsGroups(t *testing.T) {
 				t.Errorf("sensor-clock alert of s3 raised: %v, want %v", clockAlert, want)
 			}
 		})
+	}
+}
+
+// reportClocks has each of sensors send skewSamples+1 health reports (the
+// first gives no sample), 10 s apart from now, 5 ms on the way, odd's
+// stamped off ahead of the others', so that fusion has a steady estimate
+// of each clock; it returns the time after them.
+func reportClocks(t *testing.T, e *Engine, now time.Time, sensors []string, odd string, off time.Duration) time.Time {
+	t.Helper()
+	for range skewSamples + 1 {
+		for _, id := range sensors {
+			stamp := now
+			if id == odd {
+				stamp = now.Add(off)
+			}
+			p, err := event.Encode(event.Health{Schema: event.SchemaVersion, Site: e.deps.Site.ID, Sensor: id, TimeNS: stamp.UnixNano(), State: event.StateOK})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg := Message{Topic: event.SensorTopic(e.deps.Site.ID, id, event.KindHealth), Payload: p, Received: now.Add(5 * time.Millisecond)}
+			if err := e.Handle(context.Background(), msg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now = now.Add(10 * time.Second)
+	}
+	return now
+}
+
+// TestSkewedSensorLends: a sensor whose clock fusion knows is 10 s behind
+// lends its power, heard a second before a group of the others', to that
+// group (BorrowWindow 3 s), its time corrected as association's is; until
+// 2026-12-08 its detection was kept at its own stamp, 9 s before the group,
+// and lent nothing.
+func TestSkewedSensorLends(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	e, err := New(Config{}, Deps{Site: wing(t), Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = reportClocks(t, e, now, []string{"s1", "s2", "s3", "s4"}, "s3", -10*time.Second)
+	ctx := context.Background()
+	if err := e.HandleDetection(ctx, testDet("a", "s3", now.Add(-11*time.Second), -80)); err != nil {
+		t.Fatal(err)
+	}
+	g := &group{class: event.ClassLTE, link: event.LinkUplink, centerHz: 1.75e9, bwHz: 5e6, start: now,
+		dets: []event.Detection{testDet("b", "s1", now, -70)}}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var q locate.Query
+	if n := e.recent.lend(&q, g); n != 1 || q.Heard[0].Sensor != "s3" {
+		t.Errorf("lent %d: %v, want s3's power", n, q.Heard)
 	}
 }
