@@ -15,7 +15,9 @@ import (
 
 // group is one emission heard by one or more sensors: detections of the same
 // class whose times fall within the association window of the first and
-// whose frequency ranges overlap.
+// whose frequency ranges overlap. The times are those for grouping
+// (associator.add): start is the first detection's, corrected for its
+// sensor's clock offset, and dets keep their sensors' own stamps.
 type group struct {
 	class    string
 	link     string
@@ -75,9 +77,12 @@ type sensorStamp struct {
 const maxStreamSensors = 1024
 
 // add puts d into an open group or opens a new one, and returns the groups
-// that the stream's time has closed (closePast).
-func (a *associator) add(d event.Detection) []*group {
-	t := d.Time()
+// that the stream's time has closed (closePast). t is d's time for
+// grouping (Engine.groupTime): its stamp, corrected by its sensor's clock
+// offset when fusion knows it is off the others'. Every time association
+// compares (a group's start, the stream's time) is such a time; d is kept
+// as it came, with its sensor's own stamp.
+func (a *associator) add(d event.Detection, t time.Time) []*group {
 	closed := a.closePast(d.Sensor, t)
 	for _, g := range a.open {
 		if g.overlaps(d, a.tolHz) && !g.hasSensor(d.Sensor) && t.Sub(g.start) < a.window && t.Sub(g.start) > -a.window {

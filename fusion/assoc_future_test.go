@@ -23,7 +23,8 @@ func TestAssocFlushesFutureGroups(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := associator{window: 500 * time.Millisecond, tolHz: 200e3}
-			a.add(testDet("f1", "s1", now.Add(tc.ahead), -60))
+			d := testDet("f1", "s1", now.Add(tc.ahead), -60)
+			a.add(d, d.Time())
 			if got := len(a.flush(now)); got != tc.closed {
 				t.Errorf("flush closed %d groups, want %d", got, tc.closed)
 			}

@@ -37,7 +37,7 @@ func TestAssociator(t *testing.T) {
 			a := associator{window: 500 * time.Millisecond, tolHz: 200e3}
 			var got []*group
 			for _, d := range tt.dets {
-				got = append(got, a.add(d)...)
+				got = append(got, a.add(d, d.Time())...)
 			}
 			got = append(got, a.flush(t0.Add(time.Hour))...)
 			if len(got) != len(tt.wantGroups) {
@@ -349,7 +349,7 @@ func TestAssociatorStreamTime(t *testing.T) {
 			a := associator{window: 500 * time.Millisecond, tolHz: 200e3}
 			var got []string
 			for _, d := range tt.dets {
-				for _, g := range a.add(d) {
+				for _, g := range a.add(d, d.Time()) {
 					var ss []string
 					for _, d := range g.dets {
 						ss = append(ss, d.Sensor)

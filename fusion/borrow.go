@@ -50,16 +50,17 @@ type recentDets struct {
 // borrows reports whether detections of class are kept and lent.
 func borrows(class string) bool { return !slices.Contains(alert.DroneClasses, class) }
 
-// add keeps d and drops, from the front, its class's detections more than
-// the window before or after it.
-func (r *recentDets) add(d event.Detection) {
+// add keeps d, at its time for grouping (associator.add: corrected for
+// its sensor's clock offset, as the groups' starts lend compares it with),
+// and drops, from the front, its class's detections more than the window
+// before or after it.
+func (r *recentDets) add(d event.Detection, at time.Time) {
 	if r.window <= 0 || !borrows(d.Class) {
 		return
 	}
 	if r.by == nil {
 		r.by = map[string][]recentDet{}
 	}
-	at := d.Time()
 	h := r.by[d.Class]
 	i := 0
 	// Also past one stamped more than the window after d: a sensor whose

@@ -67,7 +67,7 @@ func TestRecentLend(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := recentDets{window: tc.window, tolHz: 200e3}
 			for _, d := range tc.dets {
-				r.add(d)
+				r.add(d, d.Time())
 			}
 			q := locate.Query{Heard: []locate.Measurement{m("s1", -70)},
 				Silent: []locate.Silence{{Sensor: "s2", ThresholdDBm: -95}, {Sensor: "s6", ThresholdDBm: -95}}}
@@ -103,7 +103,8 @@ func TestRecentPrunes(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	r := recentDets{window: 3 * time.Second, tolHz: 200e3}
 	for i := range 100 {
-		r.add(testDet("d", "s1", t0.Add(time.Duration(i)*100*time.Millisecond), -70))
+		at := t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		r.add(testDet("d", "s1", at, -70), at)
 	}
 	if n := len(r.by[event.ClassLTE]); n != 31 {
 		t.Errorf("kept %d detections of 10 s at 10/s with a 3 s window, want 31", n)

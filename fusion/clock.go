@@ -65,6 +65,19 @@ const (
 // own clock being off does not move. Not safe for concurrent use.
 type clockWatch struct {
 	sensors map[string]*clockEst
+	// site caches the median of the fresh estimates (siteMedian): read at
+	// every detection (skew), it changes only with a sample, a sensor
+	// forgotten, or an estimate aging out of clockFresh.
+	site siteClock
+}
+
+// siteClock is the median of the sensors' fresh estimates as of at: n of
+// them, the oldest of which ages out after until. at zero: not computed
+// since the estimates changed.
+type siteClock struct {
+	median    time.Duration
+	n         int
+	at, until time.Time
 }
 
 type clockEst struct {
@@ -132,6 +145,7 @@ func (w *clockWatch) observe(sensor string, sent, recv time.Time) (time.Duration
 			c.next = (c.next + 1) % clockSamples
 		}
 		c.at = recv
+		w.site.at = time.Time{}
 	}
 	if len(c.samples) == 0 {
 		return 0, false
@@ -159,18 +173,74 @@ func (w *clockWatch) relative(sensor string, now time.Time) (time.Duration, bool
 	if !ok || len(own.samples) == 0 {
 		return 0, false
 	}
-	var all []time.Duration
-	for _, c := range w.sensors {
-		if len(c.samples) > 0 && now.Sub(c.at) <= clockFresh {
-			all = append(all, c.estimate())
-		}
-	}
-	if len(all) < 2 {
+	med, n := w.siteMedian(now)
+	if n < 2 {
 		return 0, false
 	}
-	return own.estimate() - median(all), true
+	return own.estimate() - med, true
+}
+
+// siteMedian returns the median of the estimates of every sensor with a
+// sample within clockFresh of now, and how many there are (0: none, and
+// the median 0). It computes them again only when a sample came or a
+// sensor was forgotten since, or one of them has aged out (or now is
+// before the time they were computed at: a clock stepped back).
+func (w *clockWatch) siteMedian(now time.Time) (time.Duration, int) {
+	c := &w.site
+	if !c.at.IsZero() && !now.Before(c.at) && !now.After(c.until) {
+		return c.median, c.n
+	}
+	var all []time.Duration
+	*c = siteClock{at: now}
+	for _, e := range w.sensors {
+		if len(e.samples) == 0 || now.Sub(e.at) > clockFresh {
+			continue
+		}
+		all = append(all, e.estimate())
+		if until := e.at.Add(clockFresh); c.until.IsZero() || until.Before(c.until) {
+			c.until = until
+		}
+	}
+	c.n = len(all)
+	if c.n > 0 {
+		c.median = median(all)
+	} else {
+		c.until = now // nothing to age out; computed again at the next call
+	}
+	return c.median, c.n
+}
+
+// skewSamples is how many samples a sensor's estimate must hold before
+// association corrects its detections' stamps by it (skew): three reports
+// that waited alike (20 s at the agent's 10 s interval, since fusion first
+// heard the sensor or its clock stepped). The estimate is their largest,
+// so one or two reports that waited alike for a congested link would read
+// as the clock behind by that wait; three over 20 s seldom all do. Until
+// then association groups by the sensor's own stamps, as without an
+// estimate.
+const skewSamples = 3
+
+// skew returns how far sensor's clock is off the others' (relative, as of
+// now: positive ahead) when association is to correct its detections'
+// stamps by it: its estimate is steady (skewSamples) and off by more than
+// threshold either way. Otherwise 0: no estimate, too new, or jitter
+// within threshold, which changes nothing. The engine gives half the
+// association window for threshold (Engine.groupTime).
+func (w *clockWatch) skew(sensor string, now time.Time, threshold time.Duration) time.Duration {
+	c, ok := w.sensors[sensor]
+	if !ok || len(c.samples) < skewSamples {
+		return 0
+	}
+	rel, known := w.relative(sensor, now)
+	if !known || rel.Abs() <= threshold {
+		return 0
+	}
+	return rel
 }
 
 // forget drops a sensor's estimate (it went offline: when it comes back
 // its clock may have been set).
-func (w *clockWatch) forget(sensor string) { delete(w.sensors, sensor) }
+func (w *clockWatch) forget(sensor string) {
+	delete(w.sensors, sensor)
+	w.site.at = time.Time{}
+}

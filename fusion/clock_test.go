@@ -268,3 +268,119 @@ func TestClockWatchStep(t *testing.T) {
 		})
 	}
 }
+
+// TestClockSkew: association corrects a sensor's stamps by its offset from
+// the others' (skew) once its estimate holds skewSamples samples and is off
+// by more than the threshold, and not while the sensor is alone, its
+// estimate is too new, or the offset is jitter within the threshold. The
+// site's median (cached) follows the sensors forgotten and the estimates
+// aging out of clockFresh, and a clock that steps needs skewSamples new
+// samples again.
+func TestClockSkew(t *testing.T) {
+	t0 := time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC)
+	ms := time.Millisecond
+	const threshold = 250 * time.Millisecond
+	others := []string{"s1", "s2", "s4"}
+	tests := []struct {
+		name   string
+		offset time.Duration // s3's clock against the others'
+		others []string      // the sensors reporting besides s3
+		want   time.Duration // s3's skew from its skewSamples-th sample on
+	}{
+		{"10 s behind", -10 * time.Second, others, -10 * time.Second},
+		{"600 ms ahead", 600 * ms, others, 600 * ms},
+		{"200 ms behind: jitter", -200 * ms, others, 0},
+		{"at the threshold", -threshold, others, 0},
+		{"just past it", -threshold - ms, others, -threshold - ms},
+		{"alone", -10 * time.Second, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var w clockWatch
+			var now time.Time
+			for i := range skewSamples + 2 { // the first report gives no sample
+				now = t0.Add(time.Duration(i) * 10 * time.Second)
+				for _, s := range append([]string{"s3"}, tt.others...) {
+					sent := now
+					if s == "s3" {
+						sent = sent.Add(tt.offset)
+					}
+					w.observe(s, sent, now.Add(5*ms))
+				}
+				want := tt.want
+				if i < skewSamples {
+					want = 0
+				}
+				if got := w.skew("s3", now, threshold); got != want {
+					t.Errorf("report %d: skew %v, want %v", i, got, want)
+				}
+				if got := w.skew("s1", now, threshold); len(tt.others) > 0 && i >= skewSamples && got != 0 {
+					t.Errorf("report %d: s1 skew %v, want 0 (it keeps the median's time)", i, got)
+				}
+			}
+		})
+	}
+	t.Run("the others forgotten, aged out, a step", func(t *testing.T) {
+		var w clockWatch
+		report := func(i int, offset time.Duration, sensors ...string) time.Time {
+			now := t0.Add(time.Duration(i) * 10 * time.Second)
+			for _, s := range sensors {
+				sent := now
+				if s == "s3" {
+					sent = sent.Add(offset)
+				}
+				w.observe(s, sent, now.Add(5*ms))
+			}
+			return now
+		}
+		i := 0
+		var now time.Time
+		for ; i <= skewSamples; i++ {
+			now = report(i, -10*time.Second, "s1", "s2", "s3", "s4")
+		}
+		if got := w.skew("s3", now, threshold); got != -10*time.Second {
+			t.Fatalf("skew %v, want -10s", got)
+		}
+		// only s3 reports from here: 5 min on, the others' estimates no
+		// longer count, and s3 alone has no skew
+		for ; now.Before(t0.Add(clockFresh + time.Minute)); i++ {
+			now = report(i, -10*time.Second, "s3")
+			stale := now.Sub(t0.Add(skewSamples*10*time.Second)) > clockFresh
+			if got := w.skew("s3", now, threshold); (got == 0) != stale {
+				t.Fatalf("%v after the others' last report: skew %v", now.Sub(t0.Add(skewSamples*10*time.Second)), got)
+			}
+		}
+		// the others report again: a skew again
+		for j := 0; j < 2; j++ {
+			now = report(i, -10*time.Second, "s1", "s2", "s3", "s4")
+			i++
+		}
+		if got := w.skew("s3", now, threshold); got != -10*time.Second {
+			t.Fatalf("the others back: skew %v, want -10s", got)
+		}
+		// s3's clock steps to 2 s behind: the report straddling the step
+		// gives no sample (the old estimate stands), the next restarts the
+		// ring; no skew until skewSamples samples of the new clock, then
+		// the new one
+		for j := 0; j <= skewSamples; j++ {
+			now = report(i, -2*time.Second, "s1", "s2", "s3", "s4")
+			i++
+			want := time.Duration(0)
+			switch j {
+			case 0:
+				want = -10 * time.Second
+			case skewSamples:
+				want = -2 * time.Second
+			}
+			if got := w.skew("s3", now, threshold); got != want {
+				t.Errorf("report %d after the step: skew %v, want %v", j, got, want)
+			}
+		}
+		for _, s := range []string{"s1", "s2", "s4"} {
+			w.forget(s)
+		}
+		if got := w.skew("s3", now, threshold); got != 0 {
+			t.Errorf("the others forgotten: skew %v, want 0", got)
+		}
+	})
+}

@@ -825,7 +825,10 @@ func truncate(s string, n int) string {
 
 // HandleDetection processes one decoded, validated detection. A
 // detection whose sensor and ID were seen already (QoS 1 redelivery) is
-// dropped; another sensor's with the same ID is not.
+// dropped; another sensor's with the same ID is not. It is stored, and
+// given as evidence, with its sensor's own stamp; association groups it by
+// that stamp corrected for its sensor's clock when fusion knows the clock
+// is off the others' (groupTime).
 func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
 	return e.handleDetection(ctx, d, 0)
 }
@@ -848,9 +851,29 @@ func (e *Engine) handleDetection(ctx context.Context, d event.Detection, seq int
 	}
 	e.arrivedLocked(d)
 	e.listen.detection(d, e.cfg.ListenSpanHz, e.cfg.ListenWindow)
-	e.recent.add(d)
-	closed := e.assoc.add(d)
+	at := e.groupTime(d)
+	e.recent.add(d, at)
+	closed := e.assoc.add(d, at)
 	return e.process(ctx, closed)
+}
+
+// groupTime returns d's time for association and borrowing: its stamp,
+// less its sensor's clock offset from the other sensors' when fusion's
+// estimate of it is steady and more than half the association window
+// (clockWatch.skew), so a sensor whose clock is seconds behind has its
+// detections grouped with the others' of the same emission instead of
+// alone, located at the sensor and alerting in its cell. Half the window:
+// a skew below it leaves the other half for the spread of the sensors'
+// stamps of one emission, and groups as before (the 300 ms ahead of
+// TestOneSensorSkewKeepsGroups did); the estimate is good to milliseconds,
+// so one above it is the clock, not the network. The offset is the one
+// the sensor-clock alert reads, which still fires past its max_offset
+// (default 250 ms). Only grouping reads the corrected time: the
+// detection stored and given as evidence keeps its own stamp, and a group
+// takes the corrected time of the detection that opened it as its time
+// (the fix's and the alert's). Caller holds mu.
+func (e *Engine) groupTime(d event.Detection) time.Time {
+	return d.Time().Add(-e.clocks.skew(d.Sensor, e.deps.Clock(), e.assoc.window/2))
 }
 
 // arrivedLocked notes d's SEQ in its sensor boot's (lossTracker), when
