@@ -985,9 +985,8 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		// Only that an entry matched is kept, not which: a stored
 		// detection names no registry entry (docs/data-protection.md).
 		p := registry.Place{Room: room, Zones: zones, RoomProbs: res.RoomProbs(), ZoneOf: func(r string) string { return e.zoneOf[r] }}
-		var ent registry.Entry
-		ent, authorised = e.deps.Authorizer.Match(strongest, p, g.start)
-		authorised = e.trackAuthorised(tr, g, ent, authorised, located, strongest, p)
+		ent, matched := e.matchGroup(g, p)
+		authorised = e.trackAuthorised(tr, g, ent, matched, located, p)
 	}
 	ids := make([]string, len(g.dets))
 	sensors := make([]string, len(g.dets))
@@ -1030,24 +1029,92 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		Band: strongest.Band, FreqHz: g.centerHz, Confidence: strongest.Confidence, Sensors: slices.Compact(slices.Clone(sensors))})
 }
 
-// trackAuthorised returns whether group g of track tr, its strongest
-// detection d located at p (located false: not located), is authorised,
-// matched (Authorizer.Match) telling whether entry ent authorised it on
-// its own, and keeps tr's authorisation (AuthorisedTrackHold): a fix an
-// entry bound to rooms or zones authorised on its own holds the track's
-// authorisation by that entry from g's start, with the powers its
-// sensors heard it at; a located fix it did not authorise is authorised
-// when the track's authorisation holds (within AuthorisedTrackHold of
-// the last fix that gave it), its sensors heard the track's authorised
-// fixes at about the power they hear it at (AuthorisedPowerTolDB), and
-// the entry authorises it with registry.FixShare waived
-// (trackAuthorizer: the fix does not rule the entry's rooms out); a fix
-// that fails those ends the track's authorisation. Until 2026-12-06
-// each fix was judged alone, and a registered tablet heard by one
-// sensor, its fix spread over ten cells, raised a critical alert.
-func (e *Engine) trackAuthorised(tr *track, g *group, ent registry.Entry, matched, located bool, d event.Detection, p registry.Place) bool {
+// matchGroup returns the registry entry that authorises group g located
+// at p (Authorizer.Match), and whether one does: an entry must authorise
+// one of its reads, and every read no entry authorises must be a misread
+// of one that an entry does (authorisingRead). Until 2026-12-08 only the
+// group's strongest read was matched, and a sensor beside a staff radio,
+// saturated, read its 16 kHz carrier 2.6-7.5 MHz wide: the emission was
+// stored unauthorised with the narrow reads of every other sensor, which
+// fitted the radio's entry (TestStaffRadioSaturatedReadAuthorised).
+func (e *Engine) matchGroup(g *group, p registry.Place) (registry.Entry, bool) {
+	ents := make([]registry.Entry, len(g.dets))
+	i := authorisingRead(g.dets, func(i int, d event.Detection) bool {
+		var ok bool
+		ents[i], ok = e.deps.Authorizer.Match(d, p, g.start)
+		return ok
+	})
+	if i < 0 {
+		return registry.Entry{}, false
+	}
+	return ents[i], true
+}
+
+// misreadWidthFactor is how many times wider than a read an entry
+// authorises another read of the same emission must be, its band holding
+// that read's, to count as its misread (authorisingRead): a sensor that
+// the emission saturates spreads a 16 kHz TETRA carrier, which the
+// demo's sensors read 229 kHz wide, over 2.6-7.5 MHz (10-30 times).
+const misreadWidthFactor = 2
+
+// authorisingRead returns the index of the read of dets (one emission's
+// reads, one per sensor) by which the emission is authorised, fits
+// telling whether a read is authorised on its own, or -1 when it is not.
+// It is when a read fits, and every read that does not is a misread of
+// one that does: at least misreadWidthFactor times wider, its band
+// holding that read's band, as a sensor the emission saturates reads it.
+// The read returned is the strongest that fits. Any other read that fits
+// no entry (a narrow read beside the entry's band, another emitter's read
+// associated with it) leaves the emission unauthorised: one sensor's read
+// that happens to fit an entry does not authorise what the others heard
+// outside it (TestContrabandBesideStaffRadioStaysUnauthorised).
+func authorisingRead(dets []event.Detection, fits func(i int, d event.Detection) bool) int {
+	ok := make([]bool, len(dets))
+	best := -1
+	for i, d := range dets {
+		if ok[i] = fits(i, d); ok[i] && (best < 0 || d.PowerDBm > dets[best].PowerDBm) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return -1
+	}
+	for i, w := range dets {
+		if ok[i] {
+			continue
+		}
+		misread := false
+		for j, n := range dets {
+			misread = misread || (ok[j] && w.BandwidthHz >= misreadWidthFactor*n.BandwidthHz &&
+				w.CenterHz-w.BandwidthHz/2 <= n.CenterHz-n.BandwidthHz/2 && w.CenterHz+w.BandwidthHz/2 >= n.CenterHz+n.BandwidthHz/2)
+		}
+		if !misread {
+			return -1
+		}
+	}
+	return best
+}
+
+// trackAuthorised returns whether group g of track tr, located at p
+// (located false: not located), is authorised, matched (matchGroup)
+// telling whether entry ent authorised it on its own, and keeps tr's
+// authorisation (AuthorisedTrackHold): a fix an entry bound to rooms or
+// zones authorised on its own holds the track's authorisation by that
+// entry from g's start, with the powers its sensors heard it at; a
+// located fix it did not authorise is authorised when the track's
+// authorisation holds (within AuthorisedTrackHold of the last fix that
+// gave it), its sensors heard the track's authorised fixes at about the
+// power they hear it at (AuthorisedPowerTolDB), and the entry authorises
+// its reads with registry.FixShare waived (trackAuthorizer: the fix does
+// not rule the entry's rooms out), by the rule matchGroup applies
+// (authorisingRead); a fix that fails those ends the track's
+// authorisation. Until 2026-12-06 each fix was judged alone, and a
+// registered tablet heard by one sensor, its fix spread over ten cells,
+// raised a critical alert.
+func (e *Engine) trackAuthorised(tr *track, g *group, ent registry.Entry, matched, located bool, p registry.Place) bool {
 	ta, ok := e.deps.Authorizer.(trackAuthorizer)
 	at := g.start
+	still := func(_ int, d event.Detection) bool { return ta.StillAuthorises(tr.authBy, d, p, at) }
 	switch {
 	case !ok || !located:
 		return matched
@@ -1058,7 +1125,7 @@ func (e *Engine) trackAuthorised(tr *track, g *group, ent registry.Entry, matche
 		return true
 	case tr.authAt.IsZero():
 		return false
-	case at.Sub(tr.authAt) <= AuthorisedTrackHold && tr.heardAsAuthorised(g) && ta.StillAuthorises(tr.authBy, d, p, at):
+	case at.Sub(tr.authAt) <= AuthorisedTrackHold && tr.heardAsAuthorised(g) && authorisingRead(g.dets, still) >= 0:
 		return true
 	}
 	if at.Sub(tr.authAt) <= AuthorisedTrackHold {
