@@ -81,9 +81,8 @@ func checkReadsAlone(t *testing.T, reg *registry.Registry, t0 time.Time, reads [
 // beside s2's 230 kHz read). The other sensors' reads fit the radio's
 // entry, so the emission, and each of its detections, is authorised.
 // Until 2026-12-08 only the strongest read was matched, and the demo
-// stored 103 of radio-1's 722 detections so and the narrow reads grouped
-// with them unauthorised: the heatmap's "unauthorised" view showed staff
-// radios.
+// stored the narrow reads grouped with such a read unauthorised with it:
+// the heatmap's "unauthorised" view showed staff radios.
 func TestStaffRadioSaturatedReadAuthorised(t *testing.T) {
 	s := wing(t)
 	t0 := time.Date(2026, 12, 7, 21, 0, 0, 0, time.UTC)
