@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -345,5 +347,68 @@ func waitLiveFeed(t *testing.T, ev *env) {
 		if time.Now().After(deadline) {
 			t.Fatal("the page never subscribed to the live feed")
 		}
+	}
+}
+
+// TestBrowserTrackAgeIgnoresFixAhead: a fix stamped ahead of the server's
+// clock (a sensor's clock ahead, up to fusion's 30 s) does not move the
+// floor plan's "now": a track 29 min 45 s old stays drawn. Until
+// 2026-12-08 now was never before the newest fix, and that fix, 28 s
+// ahead, took every track off 28 s early.
+func TestBrowserTrackAgeIgnoresFixAhead(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.ts.mu.Lock()
+	ev.ts.locs = append([]store.LocationRecord{{Site: "hmp1", Track: "t9", Class: event.ClassLTE, Link: event.LinkUplink,
+		TimeNS: testNow.Add(-30*time.Minute + 15*time.Second).UnixNano(), Floor: "g", Room: "a-101", RoomProb: 0.9, XM: 1.5, YM: 2, SemiMajorM: 1, SemiMinorM: 1}}, ev.ts.locs...)
+	ev.ts.mu.Unlock()
+	showFloorWith(t, ctx, srv.URL, "t9")
+	waitLiveFeed(t, ev)
+	ev.deps.Hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t8", Class: event.ClassLTE, Link: event.LinkUplink,
+		TimeNS: testNow.Add(28 * time.Second).UnixNano(), Floor: "g", Room: "b-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 1})
+	within(t, ctx, liveWait, "t8, stamped 28 s ahead, drawn", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t8"]`)))
+	got := evalString(t, ctx, `(window.rfwAgeTracks(), [...document.querySelectorAll('#emitters g[data-track]')].map((g) => g.dataset.track + ' ' + g.querySelector('text.emitter-age').textContent).sort().join(', '))`)
+	if !strings.Contains(got, "t9 29 min ago") || !strings.Contains(got, "t8 just now") {
+		t.Errorf("tracks drawn: %q; want t9 (29 min 45 s old on the server's clock) still drawn, \"29 min ago\", and t8 \"just now\"", got)
+	}
+}
+
+// TestBrowserRoomInsideGrounds: a room inside grounds listed after it
+// (as docs/site.md asks: the first listed room holds a point) is seen
+// and clicked on the floor plan: the element at its centre is the room,
+// and a click there selects it. The grounds are reached first by Tab,
+// then the rooms in file order. Drawn in file order, the opaque grounds
+// covered every room (a 396-room site showed only "Grounds").
+func TestBrowserRoomInsideGrounds(t *testing.T) {
+	ctx, _, srv := browserDashboard(t, func(d *Deps) {
+		d.Site.Rooms = append(d.Site.Rooms, site.Room{ID: "grounds", Name: "Grounds", Floor: "g", Kind: site.KindYard, Zone: "yard",
+			Polygon: []site.Point{{X: -6, Y: -6}, {X: 21, Y: -6}, {X: 21, Y: 16}, {X: -6, Y: 16}}})
+	})
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "floor plan",
+		chromedp.Navigate(srv.URL+"/#heatmap"),
+		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)),
+		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="a-103"][data-count]`)))
+	shot(t, ctx, "room-inside-grounds")
+	// a-103 spans x 6..9, y 0..4: its centre (7.5, 2) has no marker on it
+	const at = `(() => { const svg = document.querySelector('#floor svg'), pt = svg.createSVGPoint();
+		pt.x = 7.5; pt.y = Number(svg.dataset.yflip) - 2;
+		const s = pt.matrixTransform(svg.getScreenCTM()), e = document.elementFromPoint(s.x, s.y);
+		return JSON.stringify([(e.closest('polygon') || e).getAttribute('data-room') || e.tagName, Math.round(s.x), Math.round(s.y)]); })()`
+	var where []any
+	if err := json.Unmarshal([]byte(evalString(t, ctx, at)), &where); err != nil || len(where) != 3 {
+		t.Fatalf("element at a-103's centre: %v %v", where, err)
+	}
+	if where[0] != "a-103" {
+		t.Errorf("element at a-103's centre: %v, want room a-103 on top of the grounds around it", where[0])
+	}
+	within(t, ctx, 10*time.Second, "click a-103's centre", chromedp.MouseClickXY(where[1].(float64), where[2].(float64)))
+	if v := evalString(t, ctx, `[...document.querySelectorAll('polygon.room.selected')].map((p) => p.dataset.room).join()`); v != "a-103" {
+		t.Errorf("selected after a click at a-103's centre: %q, want a-103", v)
+	}
+	if v := evalString(t, ctx, `[...document.querySelectorAll('#floor [tabindex="0"]')].map((p) => p.dataset.room).join(' ')`); v != "grounds a-101 a-102 a-103 land-a b-101 b-102 yard" {
+		t.Errorf("Tab order of the rooms: %q, want the grounds, then the rooms in file order", v)
+	}
+	if v := evalString(t, ctx, `(() => { let l = document.querySelector('polygon[data-room="grounds"]').nextElementSibling; if (l.classList.contains('hatch')) l = l.nextElementSibling; return l.classList.contains('room-label') ? l.textContent : 'no label'; })()`); v != "Grounds" {
+		t.Errorf("grounds' label: %q, want Grounds", v)
 	}
 }

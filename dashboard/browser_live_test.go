@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -218,4 +219,34 @@ func TestBrowserFusionOffline(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#alert-rows tr[data-id="al1"]`)),
 		chromedp.WaitNotVisible(chromedp.CSS(`#alerts-stale`)),
 		chromedp.Poll[chromedp.Void](`!document.querySelector('#alert-rows tr[data-id="al1"]').textContent.includes('as of')`))
+}
+
+// TestBrowserFusionZoneDiffers: a fusion that says it runs in another time
+// zone than the dashboard is said in the banner, online as it is, with
+// what to do in its tooltip, and no alert is marked stale for it; the
+// banner goes once fusion says the dashboard's zone.
+func TestBrowserFusionZoneDiffers(t *testing.T) {
+	zoned := func(zone string) string {
+		return fmt.Sprintf(`{"schema":1,"site":"hmp1","status":"online","time_zone":%q,"time_ns":%d}`, zone, testNow.UnixNano())
+	}
+	ctx, ev, srv := browserDashboard(t, func(d *Deps) {
+		d.Hub.now = func() time.Time { return testNow }
+		if err := d.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(zoned("Europe/London"))); err != nil {
+			t.Fatal(err)
+		}
+	})
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the banner says fusion's zone differs",
+		chromedp.WaitVisible(chromedp.CSS(`#fusion-banner`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alert-rows tr[data-id="al1"]`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const b = document.getElementById('fusion-banner');
+		return [b.textContent, b.title, document.getElementById('alerts-stale').classList.contains('hidden') ? 'not stale' : 'stale']; })()`))
+	if err != nil || len(got) != 3 || got[0] != "Fusion runs in time zone Europe/London, this dashboard in UTC: the registry's hours are matched in fusion's zone, shown here in the dashboard's" ||
+		!strings.Contains(got[1], "set the zone of both hosts to the prison's") || strings.Contains(got[1], "the alerts shown are as they were") || got[2] != "not stale" {
+		t.Errorf("banner, its tooltip, the alert list = %q (%v), want fusion's zone and the dashboard's said, what to do, the alerts not stale", got, err)
+	}
+	if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(zoned("Etc/UTC"))); err != nil {
+		t.Fatal(err)
+	}
+	within(t, ctx, 10*time.Second, "the banner goes once the zones agree", chromedp.WaitNotVisible(chromedp.CSS(`#fusion-banner`)))
 }

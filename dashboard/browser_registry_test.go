@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -234,19 +235,7 @@ func TestBrowserRegistryDelete(t *testing.T) {
 // its warning. Until 2026-12-06 the page showed no entry's warnings:
 // the form closed on a save, and only the API's answer carried them.
 func TestBrowserRegistryWarnings(t *testing.T) {
-	var reg *registry.Registry
-	ctx, _, srv := browserDashboard(t, func(d *Deps) {
-		db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		reg, err = registry.Open(context.Background(), db.DB(), db, registry.Options{Site: d.Site, Now: func() time.Time { return testNow }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.Registry = reg
-	})
+	ctx, srv, reg := browserRegistry(t)
 	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
 	within(t, ctx, 20*time.Second, "add a site-wide phone entry",
 		chromedp.Navigate(srv.URL+"/#registry"),
@@ -271,5 +260,55 @@ func TestBrowserRegistryWarnings(t *testing.T) {
 	row, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#reg-rows tr[data-id="1"] td:nth-child(2)').textContent`))
 	if err != nil || !strings.Contains(row, "⚠ Staff phones (warning: authorises phone uplinks in every cell") {
 		t.Errorf("the entry reads %q in the list, %v; want it marked with its warning", row, err)
+	}
+}
+
+// browserRegistry serves a browser dashboard whose Registry is a real
+// one on a SQLite store of its own, and returns it.
+func browserRegistry(t *testing.T) (context.Context, *httptest.Server, *registry.Registry) {
+	t.Helper()
+	var reg *registry.Registry
+	ctx, _, srv := browserDashboard(t, func(d *Deps) {
+		db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		reg, err = registry.Open(context.Background(), db.DB(), db, registry.Options{Site: d.Site, Now: func() time.Time { return testNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Registry = reg
+	})
+	return ctx, srv, reg
+}
+
+// TestBrowserRegistryBounds: an entry's bandwidth and power bounds, set
+// by the CSV import or the API (the form has no fields for them and keeps
+// them on Save), show in the list beside its band and, read-only, on its
+// form. Until 2026-12-07 neither showed them, and an admin saving the
+// form kept bounds it could not see.
+func TestBrowserRegistryBounds(t *testing.T) {
+	ctx, srv, reg := browserRegistry(t)
+	pmin := -80.0
+	if _, err := reg.Add(context.Background(), registry.Entry{Name: "radio", Kind: registry.KindStaffRadio, ValidFrom: testNow.Add(-time.Hour),
+		Signature: registry.Signature{FreqMinHz: 389.8e6, FreqMaxHz: 390.2e6, BandwidthMinHz: 100e3, BandwidthMaxHz: 300e3, PowerMinDBm: &pmin}}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 20*time.Second, "open the entry",
+		chromedp.Navigate(srv.URL+"/#registry"),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+		chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
+	)
+	const want = "bandwidth 0.1–0.3 MHz, power ≥ -80 dBm"
+	band, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#reg-rows tr[data-id="1"] td:nth-child(5)').textContent`))
+	if err != nil || band != "389.800–390.200 ("+want+")" {
+		t.Errorf("the band reads %q in the list, %v; want its bounds beside it (%s)", band, err, want)
+	}
+	form, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('reg-bounds').textContent`))
+	if err != nil || form != "Also bounded (set by CSV or API, kept on Save): "+want+"." {
+		t.Errorf("the form reads %q, %v; want the bounds shown", form, err)
 	}
 }

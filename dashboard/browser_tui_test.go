@@ -3,6 +3,7 @@ package dashboard
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,10 +53,17 @@ func TestTUIZoneLabelFollowsClockChange(t *testing.T) {
 	if err != nil {
 		t.Skipf("no zone data: %v", err)
 	}
-	ctx, _, srv := browserDashboard(t, func(d *Deps) { d.Location = london })
-	// The browser's clock starts at 01:50 BST on 25 October 2026 and is
-	// moved on by window.__tuiShift ms.
-	start := time.Date(2026, 10, 25, 0, 50, 0, 0, time.UTC).UnixMilli()
+	// The server's clock, and the browser's, start at 01:50 BST on 25
+	// October 2026; the browser's is moved on by window.__tuiShift ms. The
+	// label is the server's clock's (TestTUIZoneLabelServerClock).
+	begin := time.Date(2026, 10, 25, 0, 50, 0, 0, time.UTC)
+	var clock atomic.Int64
+	clock.Store(begin.UnixNano())
+	ctx, _, srv := browserDashboard(t, func(d *Deps) {
+		d.Location = london
+		d.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	})
+	start := begin.UnixMilli()
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fakeClockJS(start)}); err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +81,7 @@ func TestTUIZoneLabelFollowsClockChange(t *testing.T) {
 	}
 	// two hours on: 01:50 GMT. The page gets its feed's report every 15 s
 	// and reloads the list every minute; give it a minute and 5 s to say GMT.
+	clock.Store(begin.Add(2 * time.Hour).UnixNano())
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__tuiShift = 2 * 3600e3; window.rfwLoadAlerts()`, chromedp.EvalAwaitPromise)); err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +91,31 @@ func TestTUIZoneLabelFollowsClockChange(t *testing.T) {
 	}
 	if strings.Contains(l, "BST") || strings.Contains(l, "GMT+1") {
 		t.Errorf("zone label a minute after the clocks went back (01:50 GMT) is still %q: it is worked out once, at login (siteZone)", l)
+	}
+}
+
+// TestTUIZoneLabelServerClock: the zone's abbreviation in the header is
+// the one of the server's clock, as every time the page shows is
+// reckoned on it: a browser whose clock is 80 minutes ahead, past the
+// clocks going back, must still say BST at 01:50 BST. Until 2026-12-08 it
+// was the browser's clock's, and said GMT.
+func TestTUIZoneLabelServerClock(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	server := time.Date(2026, 10, 25, 0, 50, 0, 0, time.UTC) // 01:50 BST
+	ctx, _, srv := browserDashboard(t, func(d *Deps) {
+		d.Location = london
+		d.Now = func() time.Time { return server }
+	})
+	browser := server.Add(80 * time.Minute) // 01:10 GMT
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fakeClockJS(browser.UnixMilli())}); err != nil {
+		t.Fatal(err)
+	}
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	if l := evalString(t, ctx, `document.getElementById('tz').textContent`); !strings.Contains(l, "BST") && !strings.Contains(l, "GMT+1") {
+		t.Errorf("zone label %q with the server at 01:50 BST and the browser at 01:10 GMT: want BST, the server's", l)
 	}
 }
 

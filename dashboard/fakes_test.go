@@ -92,6 +92,8 @@ type fakeAlerts struct {
 	mu        sync.Mutex
 	alerts    map[string]event.Alert
 	incidents map[string]store.Incident
+	// incidentReads are the filters Incidents was called with
+	incidentReads []store.IncidentFilter
 }
 
 func (f *fakeAlerts) UpsertAlert(_ context.Context, a event.Alert) error {
@@ -209,10 +211,11 @@ func (f *fakeAlerts) Incidents(_ context.Context, fl store.IncidentFilter) ([]st
 	defer f.mu.Unlock()
 	var out []store.Incident
 	for _, i := range f.incidents {
-		if inWindow(i.UpdatedNS, fl.Since, fl.Until) {
+		if inWindow(i.UpdatedNS, fl.Since, fl.Until) && (fl.State == "" || i.State == fl.State) {
 			out = append(out, i)
 		}
 	}
+	f.incidentReads = append(f.incidentReads, fl)
 	sort.Slice(out, func(a, b int) bool { return out[a].UpdatedNS > out[b].UpdatedNS })
 	return out[:min(len(out), fakeLimit(fl.Limit))], nil
 }

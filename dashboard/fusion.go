@@ -59,6 +59,57 @@ type FusionState struct {
 	// Problem says why it is deaf, as fusion said it: "subscription
 	// refused: rfw/v1/hmp/sensor/+/+: ...".
 	Problem string `json:"problem,omitempty"`
+	// TimeZone is the IANA name of the zone fusion said it runs in
+	// (event.FusionStatus.TimeZone; "" from a fusion older than
+	// 2026-12-07 or one that cannot name its zone), and ZoneDiffers says
+	// that its clock rules differ from the dashboard's zone (Hub.SetZone)
+	// within the next year: fusion matches the registry's weekly hours in
+	// its zone while the Registry page shows them, and every time, in the
+	// dashboard's, so one of the two hosts is set wrong (docs/deploy.md,
+	// "Site time"). Until 2026-12-07 nothing said so.
+	TimeZone    string `json:"time_zone,omitempty"`
+	ZoneDiffers bool   `json:"zone_differs,omitempty"`
+}
+
+// SetZone gives the Hub the dashboard's own time zone and its IANA name
+// (internal/zonename; "" when it has none), against which each fusion
+// status's zone is compared (FusionState.ZoneDiffers).
+func (h *Hub) SetZone(loc *time.Location, name string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.zone, h.zoneName = loc, name
+}
+
+// zoneDiffers reports whether the zone fusion names (an IANA name) keeps
+// other clocks than the dashboard's zone loc, named name, on any day of
+// the year from now: the same name, or another of the same rules
+// ("GB" and "Europe/London"), agree; a name this host cannot load, or a
+// dashboard without a zone, differs when the names differ. Empty fusion
+// says nothing: false.
+func zoneDiffers(loc *time.Location, name, fusion string, now time.Time) bool {
+	if fusion == "" || fusion == name {
+		return false
+	}
+	if loc == nil {
+		return true
+	}
+	fl, err := time.LoadLocation(fusion)
+	if err != nil {
+		return true
+	}
+	// each day at noon UTC for a year: summer time starts and ends on
+	// different days in different zones (Europe and North America weeks
+	// apart), never for less than a day
+	day := time.Date(now.Year(), now.Month(), now.Day(), 12, 0, 0, 0, time.UTC)
+	for i := 0; i <= 366; i++ {
+		t := day.AddDate(0, 0, i)
+		_, a := t.In(loc).Zone()
+		_, b := t.In(fl).Zone()
+		if a != b {
+			return true
+		}
+	}
+	return false
 }
 
 // FeedSubscribing records that the live feed subscribes (each time it
@@ -95,7 +146,8 @@ func (h *Hub) publishFusionStatus(s event.FusionStatus) error {
 		return fmt.Errorf("fusion status of site %q: the dashboard keeps at most %d sites' (MaxFusionSites)", s.Site, MaxFusionSites)
 	}
 	now := h.now().UnixNano()
-	next := FusionState{State: FusionOnline, Site: s.Site, SinceNS: now}
+	next := FusionState{State: FusionOnline, Site: s.Site, SinceNS: now, TimeZone: s.TimeZone,
+		ZoneDiffers: zoneDiffers(h.zone, h.zoneName, s.TimeZone, h.now())}
 	switch {
 	case s.Status == event.StatusOffline:
 		next.State, next.Reason = FusionOffline, s.Reason
@@ -106,7 +158,7 @@ func (h *Hub) publishFusionStatus(s event.FusionStatus) error {
 		next.State, next.Problem = FusionDeaf, s.Problem
 	}
 	if known && prev.state.State == next.State && prev.state.Reason == next.Reason && prev.state.Problem == next.Problem {
-		next = prev.state // said again (a reconnection of fusion or of the feed): since stays
+		next.SinceNS = prev.state.SinceNS // said again (a reconnection of fusion or of the feed): since stays
 	}
 	h.fusion[s.Site] = fusionHeard{state: next, subscription: h.subscriptions}
 	return nil

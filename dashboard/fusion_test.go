@@ -211,3 +211,77 @@ func TestHealthzFusion(t *testing.T) {
 		})
 	}
 }
+
+// TestZoneDiffers: fusion's zone differs from the dashboard's when their
+// clocks differ on some day of the coming year: another name of the same
+// rules (GB, Europe/Lisbon beside Europe/London) agrees; UTC, or New York
+// whose summer time starts weeks before London's, does not; a name the
+// dashboard cannot load differs; a fusion that names none says nothing.
+func TestZoneDiffers(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	for _, tc := range []struct {
+		dash       *time.Location
+		name, fusi string
+		want       bool
+	}{
+		{london, "Europe/London", "Europe/London", false},
+		{london, "Europe/London", "GB", false},
+		{london, "Europe/London", "Europe/Lisbon", false},
+		{london, "Europe/London", "", false},
+		{london, "Europe/London", "UTC", true},
+		{london, "Europe/London", "Etc/UTC", true},
+		{london, "Europe/London", "America/New_York", true},
+		{london, "Europe/London", "Mars/Olympus_Mons", true},
+		{time.UTC, "UTC", "Etc/UTC", false},
+		{time.UTC, "UTC", "Europe/London", true},
+		{time.FixedZone("", 3600), "", "Europe/Paris", true},
+	} {
+		if got := zoneDiffers(tc.dash, tc.name, tc.fusi, testNow); got != tc.want {
+			t.Errorf("dashboard %s (%q), fusion %q: differs %v, want %v", tc.dash, tc.name, tc.fusi, got, tc.want)
+		}
+	}
+}
+
+// TestFusionZoneOnHealthz: a fusion that says it runs in another zone than
+// the dashboard is said on the feed's fusion state (time_zone,
+// zone_differs) and on /healthz, online as it is, until a status in the
+// dashboard's zone; one that names no zone (older than 2026-12-07) is not.
+func TestFusionZoneOnHealthz(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	ev := newEnv(t)
+	ev.deps.Location = london
+	ev.deps.Feed = &switchLink{up: true}
+	ev.deps.Hub.now = func() time.Time { return testNow }
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoned := func(zone string) string {
+		return fmt.Sprintf(`{"schema":1,"site":"hmp1","status":"online","time_zone":%q,"time_ns":%d}`, zone, testNow.UnixNano())
+	}
+	for _, tc := range []struct {
+		payload, health string
+		differs         bool
+	}{
+		{zoned("Etc/UTC"), "degraded: time zone: fusion runs in Etc/UTC, this dashboard in Europe/London: fusion matches the registry's weekly hours in its zone", true},
+		{zoned("GB"), "ok", false},
+		{fusionStatus("online", "", testNow), "ok", false},
+	} {
+		if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(tc.payload)); err != nil {
+			t.Fatal(err)
+		}
+		if f := ev.deps.Hub.FusionStates(); len(f) != 1 || f[0].State != FusionOnline || f[0].ZoneDiffers != tc.differs {
+			t.Errorf("after %s: FusionStates %+v, want online, zone differs %v", tc.payload, f, tc.differs)
+		}
+		rec := do(e, "GET", "/healthz", "", "", nil, false)
+		if !strings.HasPrefix(rec.Body.String(), tc.health) || (rec.Code == http.StatusOK) != !tc.differs {
+			t.Errorf("after %s: /healthz %d %q, want %q", tc.payload, rec.Code, rec.Body, tc.health)
+		}
+	}
+}

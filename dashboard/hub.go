@@ -98,8 +98,13 @@ type Hub struct {
 	// sites are refused. fusion holds fusion's state by site
 	// (publishFusionStatus); subscribedAt is when the live feed last
 	// subscribed, subscriptions how many times (FeedSubscribing).
-	site          string
-	fusion        map[string]fusionHeard
+	site   string
+	fusion map[string]fusionHeard
+	// zone and zoneName are the dashboard's own time zone and its IANA
+	// name (SetZone), against which fusion's (event.FusionStatus.TimeZone)
+	// is compared: FusionState.ZoneDiffers.
+	zone          *time.Location
+	zoneName      string
 	subscribedAt  time.Time
 	subscriptions int
 	badMessages   int64 // HandleMQTT's refusals

@@ -29,6 +29,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/jsondup"
+	"github.com/rfwarden/rfwarden/internal/zonename"
 )
 
 //go:embed web
@@ -107,6 +108,8 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Location == nil {
 		d.Location = time.UTC
 	}
+	zoneName := zonename.Name(d.Location)
+	d.Hub.SetZone(d.Location, zoneName) // fusion's zone is compared with it
 	if d.PlaceMinProb == 0 {
 		d.PlaceMinProb = store.DefaultPlaceMinProb
 	}
@@ -153,7 +156,7 @@ func New(d Deps) (*echo.Echo, error) {
 		return nil, fmt.Errorf("dashboard assets: %w", err)
 	}
 	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub, feeds: slots{n: map[string]int{}}, uploads: slots{n: map[string]int{}},
-		zoneName: zoneName(d.Location, os.LookupEnv, os.Readlink), feed: newFeedWatch(d.Feed, d.Now, d.Hub), hosts: hosts}
+		zoneName: zoneName, feed: newFeedWatch(d.Feed, d.Now, d.Hub), hosts: hosts}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})

@@ -75,14 +75,12 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 	b.WriteString(`<defs><pattern id="hatch" width="1" height="1" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="1" stroke="#fff" stroke-opacity="0.8" stroke-width="0.3"/></pattern>`)
 	b.WriteString(`<pattern id="hatch-dark" width="1" height="1" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="1" stroke="#000" stroke-opacity="0.7" stroke-width="0.3"/></pattern></defs>`)
 	font := labelFont(w, h)
-	for _, r := range s.Rooms {
-		if r.Floor != floor || len(r.Polygon) < 3 {
-			continue
-		}
+	order := drawOrder(s.Rooms, floor)
+	for n, i := range order {
+		r := s.Rooms[i]
 		fmt.Fprintf(&b, `<polygon class="room kind-%s" data-room="%s" data-zone="%s" fill="#1d2633" stroke="#8aa" stroke-width="%.3f" points="`,
 			html.EscapeString(r.Kind), html.EscapeString(r.ID), html.EscapeString(r.Zone), font/10)
 		var cx, cy float64
-		rx0, ry0, rx1, ry1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 		for i, p := range r.Polygon {
 			if i > 0 {
 				b.WriteByte(' ')
@@ -90,7 +88,6 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 			fmt.Fprintf(&b, "%.3f,%.3f", p.X, yflip-p.Y)
 			cx += p.X
 			cy += p.Y
-			rx0, ry0, rx1, ry1 = math.Min(rx0, p.X), math.Min(ry0, p.Y), math.Max(rx1, p.X), math.Max(ry1, p.Y)
 		}
 		cx /= float64(len(r.Polygon))
 		cy /= float64(len(r.Polygon))
@@ -103,14 +100,23 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 			// its centroid can lie anywhere, even inside the building
 			continue
 		}
-		label, size := name, labelSize(name, rx1-rx0, ry1-ry0, font)
+		lo, hi := site.Bounds(r.Polygon)
+		label, size := name, labelSize(name, hi.X-lo.X, hi.Y-lo.Y, font)
 		if size < 0.75*font {
-			if idSize := labelSize(r.ID, rx1-rx0, ry1-ry0, font); idSize > size {
+			if idSize := labelSize(r.ID, hi.X-lo.X, hi.Y-lo.Y, font); idSize > size {
 				label, size = r.ID, idSize
 			}
 		}
+		above := make([]site.Room, 0, len(order)-n-1)
+		for _, j := range order[n+1:] {
+			above = append(above, s.Rooms[j])
+		}
+		at, ok := labelSpot(r.Polygon, above, site.Point{X: cx, Y: cy}, label, size)
+		if !ok {
+			continue // a yard full of rooms: its name is in its tooltip
+		}
 		fmt.Fprintf(&b, `<text class="room-label" x="%.3f" y="%.3f" font-size="%.3f" text-anchor="middle" dominant-baseline="middle" fill="#dde" pointer-events="none">%s</text>`,
-			cx, yflip-cy, size, html.EscapeString(label))
+			at.X, yflip-at.Y, size, html.EscapeString(label))
 	}
 	for _, sn := range s.Sensors {
 		if sn.Floor != floor {
@@ -139,4 +145,85 @@ func labelFont(w, h float64) float64 {
 func labelSize(label string, w, h, maxSize float64) float64 {
 	n := float64(max(1, utf8.RuneCountInString(label)))
 	return math.Min(maxSize, math.Min(0.9*w/(0.6*n), h/2))
+}
+
+// drawOrder returns the indexes in rooms of floor's rooms (of 3 points or
+// more) in the order they are drawn, each over those before it: a room
+// that overlaps one listed before it (site.Overlaps: a yard around the
+// wing, listed after it as docs/site.md asks) under every room listed
+// before it, so the room drawn on top at a point is the one localisation
+// gives the point (site.RoomAt: the first listed). Such rooms come first,
+// the last listed first, then the others in file order, which is also
+// the order Tab takes them in: the rooms as the site file lists them,
+// after the yards and grounds around them. Drawn in file order, a yard
+// listed last hid every room inside it.
+func drawOrder(rooms []site.Room, floor string) []int {
+	var idx []int
+	for i, r := range rooms {
+		if r.Floor == floor && len(r.Polygon) >= 3 {
+			idx = append(idx, i)
+		}
+	}
+	under := make([]bool, len(idx))
+	for m := range idx {
+		for k := range m {
+			if site.Overlaps(rooms[idx[k]].Polygon, rooms[idx[m]].Polygon) {
+				under[m] = true
+				break
+			}
+		}
+	}
+	order := make([]int, 0, len(idx))
+	for m := len(idx) - 1; m >= 0; m-- {
+		if under[m] {
+			order = append(order, idx[m])
+		}
+	}
+	for m, i := range idx {
+		if !under[m] {
+			order = append(order, i)
+		}
+	}
+	return order
+}
+
+// labelSpot returns where to centre a room's label of size (metres) in
+// the room of polygon p, with the count line the page writes under it
+// (roomCount in app.js): at centre, the mean of its corners, as ever,
+// unless a room drawn over it (above) hides part of them; then the
+// highest spot inside p that no room above hides, the nearest centre's x
+// of its row (a yard's band above the wing). False when there is none.
+func labelSpot(p []site.Point, above []site.Room, centre site.Point, label string, size float64) (site.Point, bool) {
+	w := 0.6 * float64(max(1, utf8.RuneCountInString(label))) * size
+	free := func(c site.Point, inside bool) bool {
+		for _, dx := range []float64{-w / 2, 0, w / 2} {
+			for _, dy := range []float64{size / 2, 0, -0.6 * size, -1.15 * size, -1.65 * size} {
+				q := site.Point{X: c.X + dx, Y: c.Y + dy}
+				if inside && !site.Contains(p, q) {
+					return false
+				}
+				for _, r := range above {
+					if site.Contains(r.Polygon, q) {
+						return false
+					}
+				}
+			}
+		}
+		return true
+	}
+	if free(centre, false) {
+		return centre, true
+	}
+	lo, hi := site.Bounds(p)
+	step := size / 2
+	for y := hi.Y - size/2; y-1.65*size >= lo.Y; y -= step {
+		for d := 0.0; centre.X-d-w/2 >= lo.X || centre.X+d+w/2 <= hi.X; d += step {
+			for _, x := range []float64{centre.X - d, centre.X + d} {
+				if c := (site.Point{X: x, Y: y}); free(c, true) {
+					return c, true
+				}
+			}
+		}
+	}
+	return site.Point{}, false
 }

@@ -1,12 +1,14 @@
 package dashboard
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/internal/sitedoc"
 )
 
 func TestFloorSVG(t *testing.T) {
@@ -144,4 +146,69 @@ func svgLabels(t *testing.T, b []byte) map[string]float64 {
 		labels[x.Label] = x.Size
 	}
 	return labels
+}
+
+// TestFloorSVGEnclosingRoomUnder: docs/site.md's example floor c1, whose
+// yard C-YARD is listed after the rooms it encloses (the first listed
+// room holds a point): the yard is drawn first, under them, and the rooms
+// in file order after it, each with its label right after it; the yard's
+// label sits in the yard, on no room. Drawn in file order, the opaque
+// yard hid every room of the wing (a 396-room site showed one room,
+// "Grounds").
+func TestFloorSVGEnclosingRoomUnder(t *testing.T) {
+	_, example := sitedoc.Example(t, "..")
+	s, err := site.Load(bytes.NewReader(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := FloorSVG(s, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	labels := map[string][2]float64{}
+	var last string
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		attr := map[string]string{}
+		for _, a := range se.Attr {
+			attr[a.Name.Local] = a.Value
+		}
+		switch {
+		case se.Name.Local == "polygon":
+			last = attr["data-room"]
+			order = append(order, last)
+		case se.Name.Local == "text" && attr["class"] == "room-label":
+			var x, y float64
+			fmt.Sscan(attr["x"], &x)
+			fmt.Sscan(attr["y"], &y)
+			labels[last] = [2]float64{x, y}
+		}
+	}
+	if got, want := strings.Join(order, " "), "C-YARD C1-01 C1-02 C1-OFF C1-LAND C-OUT"; got != want {
+		t.Errorf("rooms drawn in order %q, want %q (the yard, which encloses rooms listed before it, first; C-OUT only meets it)", got, want)
+	}
+	yard, ok := labels["C-YARD"]
+	if !ok {
+		t.Fatalf("C-YARD has no label: %v", labels)
+	}
+	var yflip float64
+	fmt.Sscanf(string(b[bytes.Index(b, []byte(`data-yflip="`))+len(`data-yflip="`):]), "%g", &yflip)
+	at := site.Point{X: yard[0], Y: yflip - yard[1]}
+	if r, _ := s.RoomAt("c1", at); r.ID != "C-YARD" {
+		t.Errorf("C-YARD's label at (%v, %v) m is in room %q, want in the yard, on no room of the wing", at.X, at.Y, r.ID)
+	}
+	for _, id := range []string{"C1-01", "C1-02", "C1-OFF", "C1-LAND"} {
+		if _, ok := labels[id]; !ok {
+			t.Errorf("room %s has no label", id)
+		}
+	}
 }

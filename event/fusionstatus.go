@@ -1,5 +1,7 @@
 package event
 
+import "strings"
+
 // Why fusion is offline (FusionStatus.Reason).
 const (
 	// FusionStopped: fusion stopped cleanly and said so before it
@@ -14,6 +16,10 @@ const (
 
 // MaxProblemLen bounds FusionStatus.Problem, in bytes.
 const MaxProblemLen = 1024
+
+// MaxTimeZoneLen bounds FusionStatus.TimeZone, in bytes: IANA names are
+// at most 30 or so ("America/Argentina/ComodRivadavia").
+const MaxTimeZoneLen = 64
 
 // FusionStatus is fusion's liveness, published retained at QoS 1 on
 // FusionStatusTopic: online at every connection, offline (FusionStopped)
@@ -41,6 +47,15 @@ type FusionStatus struct {
 	// 1: an older dashboard's strict decoder refuses a status with it as
 	// an unknown field, so upgrade the dashboards before fusion.
 	Problem string `json:"problem,omitempty"`
+	// TimeZone is the IANA name of the zone fusion runs in
+	// ("Europe/London"; internal/zonename), in which it matches the
+	// registry's weekly hours: a dashboard in another zone shows those
+	// hours, and every time, an hour or more away from fusion's, so it
+	// says so (docs/deploy.md, "Site time"). Empty (left out) when fusion
+	// cannot name its zone. At most MaxTimeZoneLen
+	// bytes of printable UTF-8. Added 2026-12-07 within schema 1: as for
+	// Problem, upgrade the dashboards before fusion.
+	TimeZone string `json:"time_zone,omitempty"`
 	// TimeNS is when fusion published it: when it connected (online) or
 	// stopped. The last will has none (0): fusion writes it when it
 	// connects, and the broker sends it later, when it finds the
@@ -63,6 +78,8 @@ func (s FusionStatus) Validate() error {
 		return schemaErr("problem: given for status offline (only online has a problem; offline has a reason)")
 	case len(s.Problem) > MaxProblemLen || !printable(s.Problem):
 		return schemaErr("problem: not printable UTF-8 of at most %d bytes", MaxProblemLen)
+	case len(s.TimeZone) > MaxTimeZoneLen || !printable(s.TimeZone) || strings.ContainsAny(s.TimeZone, " \t"):
+		return schemaErr("time_zone: not an IANA zone name (printable, no spaces, at most %d bytes)", MaxTimeZoneLen)
 	case s.Status == StatusOffline && s.Reason != FusionStopped && s.Reason != FusionLost:
 		return schemaErr("reason: %q is neither %s nor %s", trimmed(s.Reason), FusionStopped, FusionLost)
 	case s.Reason == FusionLost && s.TimeNS != 0:

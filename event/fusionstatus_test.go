@@ -10,7 +10,7 @@ import (
 
 // TestDecodeFusionStatus: fusion's liveness decodes strictly, as the other
 // payloads: online with its time (and a printable problem, online
-// only), offline stopped with its time, offline lost (the last will)
+// only, and the name of its time zone), offline stopped with its time, offline lost (the last will)
 // without one; anything else is a schema error naming
 // the field, and a key given twice or bytes that are not UTF-8 are refused.
 func TestDecodeFusionStatus(t *testing.T) {
@@ -23,6 +23,10 @@ func TestDecodeFusionStatus(t *testing.T) {
 		{"offline with a problem", `{"schema":1,"site":"hmp","status":"offline","reason":"stopped","problem":"subscription refused: x","time_ns":5}`, "problem"},
 		{"problem not printable", `{"schema":1,"site":"hmp","status":"online","problem":"a\nb","time_ns":5}`, "problem"},
 		{"problem too long", `{"schema":1,"site":"hmp","status":"online","problem":"` + strings.Repeat("x", event.MaxProblemLen+1) + `","time_ns":5}`, "problem"},
+		{"online, its zone", `{"schema":1,"site":"hmp","status":"online","time_zone":"Europe/London","time_ns":5}`, ""},
+		{"zone with a space", `{"schema":1,"site":"hmp","status":"online","time_zone":"Europe/New York","time_ns":5}`, "time_zone"},
+		{"zone not printable", `{"schema":1,"site":"hmp","status":"online","time_zone":"UTC\u0000","time_ns":5}`, "time_zone"},
+		{"zone too long", `{"schema":1,"site":"hmp","status":"online","time_zone":"` + strings.Repeat("x", event.MaxTimeZoneLen+1) + `","time_ns":5}`, "time_zone"},
 		{"stopped", `{"schema":1,"site":"hmp","status":"offline","reason":"stopped","time_ns":5}`, ""},
 		{"last will", `{"schema":1,"site":"hmp","status":"offline","reason":"lost","time_ns":0}`, ""},
 		{"plain text, as a sensor's", `offline`, "invalid character"},
@@ -60,6 +64,7 @@ func FuzzDecodeFusionStatus(f *testing.F) {
 	f.Add([]byte(`{"schema":1,"site":"hmp","status":"offline","reason":"lost","time_ns":0}`))
 	f.Add([]byte(`{"schema":1,"site":"hmp","status":"offline","reason":"stopped","time_ns":-1}`))
 	f.Add([]byte(`{"schema":1,"site":"hmp","status":"online","problem":"subscription refused: a","time_ns":5}`))
+	f.Add([]byte(`{"schema":1,"site":"hmp","status":"online","time_zone":"Europe/London","time_ns":5}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := event.DecodeFusionStatus(data)
 		if err != nil {

@@ -59,13 +59,26 @@ type associator struct {
 	window time.Duration
 	tolHz  float64
 	open   []*group
+	// latest holds each sensor's latest stamp, in the order first heard:
+	// streamTime reads the stream's time from them.
+	latest []sensorStamp
 }
 
+// sensorStamp is the stamp of a sensor's latest detection.
+type sensorStamp struct {
+	sensor string
+	at     time.Time
+}
+
+// maxStreamSensors bounds associator.latest: Handle takes only the site
+// model's sensors, but HandleDetection takes any.
+const maxStreamSensors = 1024
+
 // add puts d into an open group or opens a new one, and returns the groups
-// that d's time has closed (older than the window).
+// that the stream's time has closed (closePast).
 func (a *associator) add(d event.Detection) []*group {
 	t := d.Time()
-	closed := a.flush(t)
+	closed := a.closePast(d.Sensor, t)
 	for _, g := range a.open {
 		if g.overlaps(d, a.tolHz) && !g.hasSensor(d.Sensor) && t.Sub(g.start) < a.window && t.Sub(g.start) > -a.window {
 			g.dets = append(g.dets, d)
@@ -79,15 +92,41 @@ func (a *associator) add(d event.Detection) []*group {
 	return closed
 }
 
-// flush closes and returns the groups opened more than the window before
-// now, and the groups stamped more than the window after now: a sensor whose
-// clock runs ahead (or jumped forward) must not have its detections held
-// until fusion's clock gets there, nor lost when fusion stops before that.
-func (a *associator) flush(now time.Time) []*group {
+// closePast notes that sensor's latest detection is stamped t, and closes
+// and returns the open groups the stream's time has moved past: those
+// opened a window or more before the stream's time (streamTime: the
+// second newest of the sensors' latest stamps, which two sensors agree
+// the stream has reached), and those of sensor's own opened a window or
+// more before t (its own clock has moved on, whatever the others'). A
+// group stamped after t, or long before it, stays open for the detections
+// of its own stream; fusion's clock closes what is left (Tick's flush,
+// and Run's groupCloser a window after a group arrives).
+//
+// Until 2026-12-08 each detection closed every group a window or more
+// from its own stamp, before or after it (flush(t)). One sensor's clock
+// 600 ms behind the others' then split each emission three ways, {s1,s2}
+// {s3} {s4,s5,s6}: s3's detection, arriving between s2's and s4's, closed
+// the group of s1 and s2, and s4's closed s3's. Ten seconds behind, the
+// same left s4, s5 and s6 alone, and their fixes alerted in the wrong
+// cell; and a sensor sending its outbox after an outage (hour-old
+// detections) split every live group of the site while it drained
+// (TestOneSensorSkewKeepsGroups). A single sensor cannot move the
+// stream's time: ahead, it is not the second newest, and behind or
+// backlogged, its latest stamp is not among the newest.
+func (a *associator) closePast(sensor string, t time.Time) []*group {
+	stream := a.streamTime(sensor, t)
+	return a.closeWhere(func(g *group) bool {
+		return !stream.IsZero() && stream.Sub(g.start) >= a.window || t.Sub(g.start) >= a.window && g.hasSensor(sensor)
+	})
+}
+
+// closeWhere closes and returns, in the order opened, the open groups
+// done reports.
+func (a *associator) closeWhere(done func(*group) bool) []*group {
 	var closed []*group
 	keep := a.open[:0]
 	for _, g := range a.open {
-		if d := now.Sub(g.start); d >= a.window || d <= -a.window {
+		if done(g) {
 			closed = append(closed, g)
 		} else {
 			keep = append(keep, g)
@@ -96,6 +135,54 @@ func (a *associator) flush(now time.Time) []*group {
 	clear(a.open[len(keep):])
 	a.open = keep
 	return closed
+}
+
+// streamTime notes that sensor's latest detection is stamped t and
+// returns the second newest of the sensors' latest stamps (zero while
+// fewer than two sensors have been heard). Each sensor's latest stamp,
+// not its newest: a clock stepped back (NTP correcting it), or a run
+// replayed from its start again, takes the stream's time back with it
+// once two sensors have, instead of leaving it ahead and every later
+// group closed as it opens.
+func (a *associator) streamTime(sensor string, t time.Time) time.Time {
+	i := slices.IndexFunc(a.latest, func(s sensorStamp) bool { return s.sensor == sensor })
+	switch {
+	case i >= 0:
+		a.latest[i].at = t
+	case len(a.latest) < maxStreamSensors:
+		a.latest = append(a.latest, sensorStamp{sensor: sensor, at: t})
+	default: // forget the sensor whose latest stamp is the oldest
+		oldest := 0
+		for j, s := range a.latest {
+			if s.at.Before(a.latest[oldest].at) {
+				oldest = j
+			}
+		}
+		a.latest[oldest] = sensorStamp{sensor: sensor, at: t}
+	}
+	var first, second time.Time
+	for _, s := range a.latest {
+		switch {
+		case s.at.After(first):
+			first, second = s.at, first
+		case s.at.After(second):
+			second = s.at
+		}
+	}
+	return second
+}
+
+// flush closes and returns the groups opened more than the window before
+// now, and the groups stamped more than the window after now: a sensor whose
+// clock runs ahead (or jumped forward) must not have its detections held
+// until fusion's clock gets there, nor lost when fusion stops before that.
+// Tick calls it with fusion's clock; a detection's own stamp closes
+// nothing ahead of it (closePast).
+func (a *associator) flush(now time.Time) []*group {
+	return a.closeWhere(func(g *group) bool {
+		d := now.Sub(g.start)
+		return d >= a.window || d <= -a.window
+	})
 }
 
 // flushAll closes and returns every open group (fusion is stopping).

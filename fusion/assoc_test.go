@@ -2,6 +2,8 @@ package fusion
 
 import (
 	"cmp"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -311,5 +313,67 @@ func TestTrackerContinues(t *testing.T) {
 				t.Errorf("continues = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestAssociatorStreamTime: a detection closes the groups opened a window
+// or more before the stream's time (the second newest of the sensors'
+// latest stamps) and its own sensor's groups a window or more before its
+// stamp; one sensor's stamp far from the open groups (behind, ahead, an
+// outbox's hour-old backlog) closes none of the others'.
+func TestAssociatorStreamTime(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	det := func(sensor string, dt time.Duration) event.Detection {
+		return event.Detection{ID: sensor + dt.String(), Sensor: sensor, Class: "lte", TimeNS: t0.Add(dt).UnixNano(), CenterHz: 1e9, BandwidthHz: 1e6}
+	}
+	tests := []struct {
+		name string
+		dets []event.Detection
+		want []string // the groups the detections closed, by their sensors, in order
+	}{
+		{"one sensor behind", []event.Detection{det("s1", 0), det("s2", 0), det("s3", -600*time.Millisecond), det("s4", 0)}, []string{"s3"}},
+		{"one sensor ahead", []event.Detection{det("s1", 0), det("s2", 0), det("s3", 600*time.Millisecond), det("s4", 0)}, nil},
+		{"one sensor far ahead", []event.Detection{det("s1", 0), det("s2", 0), det("s3", time.Hour), det("s4", 0)}, nil},
+		{"a backlog", []event.Detection{det("s1", 0), det("s2", 0), det("s7", -time.Hour), det("s3", 0), det("s7", -time.Hour+time.Second)}, []string{"s7"}},
+		{"the stream moves on", []event.Detection{det("s1", 0), det("s2", 0), det("s1", time.Second), det("s2", time.Second)}, []string{"s1,s2"}},
+		{"its own sensor moves on", []event.Detection{det("s1", 0), det("s1", time.Second), det("s1", 2*time.Second)}, []string{"s1", "s1"}},
+		// One sensor's detection of the next emission leaves the group
+		// open for a late one of this; a later detection of one of its
+		// own sensors closes it.
+		{"a late detection still joins", []event.Detection{det("s1", 0), det("s2", 0), det("s3", time.Second), det("s4", 0), det("s1", time.Second)}, []string{"s1,s2,s4"}},
+		{"clocks stepped back", []event.Detection{det("s1", time.Hour), det("s2", time.Hour), det("s1", 0), det("s2", 0), det("s3", 0), det("s1", time.Second), det("s2", time.Second)},
+			[]string{"s1,s2,s3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := associator{window: 500 * time.Millisecond, tolHz: 200e3}
+			var got []string
+			for _, d := range tt.dets {
+				for _, g := range a.add(d) {
+					var ss []string
+					for _, d := range g.dets {
+						ss = append(ss, d.Sensor)
+					}
+					got = append(got, strings.Join(ss, ","))
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("closed %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAssociatorStreamSensorsBounded: the sensors' latest stamps are kept
+// for maxStreamSensors sensors at most; a new sensor past them takes the
+// place of the one whose latest stamp is the oldest.
+func TestAssociatorStreamSensorsBounded(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	a := associator{window: 500 * time.Millisecond, tolHz: 200e3}
+	for i := range maxStreamSensors + 1 {
+		a.streamTime(fmt.Sprintf("s%d", i), t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	if len(a.latest) != maxStreamSensors || a.latest[0].sensor != fmt.Sprintf("s%d", maxStreamSensors) {
+		t.Errorf("%d sensors kept, the first %q; want %d, s%d in s0's place", len(a.latest), a.latest[0].sensor, maxStreamSensors, maxStreamSensors)
 	}
 }

@@ -43,6 +43,21 @@ const (
 // so only reports that waited no longer than the one before them count
 // (clockSteady), and a sensor has no estimate until two such have come.
 //
+// A clock that steps (NTP, a manual set) by more than clockSteady reads at
+// the step as a report that waited that much more or less than the one
+// before it, and gives no sample. The next sample that differs from the
+// estimate by more than clockSteady, after such a report, restarts the
+// ring: the clock stepped, and the samples before it are of the old clock.
+// Without that a step back showed only once the clockSamples larger samples
+// before it had left the ring, a minute later, while a step ahead showed
+// at once (the estimate is their largest). A step is told from a delay
+// on the way by which of the two intervals moved: a step moves the
+// stamps' interval while the report arrives on the sensor's beat (a
+// whole number of its usual intervals, every: one report may be lost), a
+// delay the arrival while the stamps keep theirs. A
+// delay, one report's or one that lasts, restarts nothing: the largest
+// sample ignores it for clockSamples reports, as before 2026-12-08.
+//
 // What association needs is that the sensors agree with each other: it
 // groups detections by their capture times. So the alert reads each
 // sensor's offset from the median of all of them (relative), which a
@@ -58,6 +73,15 @@ type clockEst struct {
 	at      time.Time // fusion's time of the latest sample
 	// the latest report, counted or not, that the next one is compared with
 	lastSent, lastRecv time.Time
+	// a report since the latest sample came after its sensor's usual
+	// interval, as fusion received it, but stamped more than clockSteady
+	// from it: the sensor's clock stepped (observe)
+	jumped bool
+	// every is the latest steady interval between two reports (their
+	// spacing by fusion's clock, which their stamps' matched): the
+	// sensor's health interval, against which a step is told from a delay
+	// (onBeat)
+	every time.Duration
 }
 
 // estimate is the largest sample: the report that waited least. Only for
@@ -81,10 +105,26 @@ func (w *clockWatch) observe(sensor string, sent, recv time.Time) (time.Duration
 	if !c.lastRecv.IsZero() {
 		dRecv, dSent := recv.Sub(c.lastRecv), sent.Sub(c.lastSent)
 		steady = dRecv >= clockSpacing && (dRecv-dSent).Abs() <= clockSteady
+		// A clock stepped by d moves the stamps' interval by d while the
+		// report arrives on time; a delay on the way (a congested link,
+		// the broker) moves the arrival while the stamps keep their
+		// interval. Only the first is a step (review of 2026-12-08: a link
+		// delaying three reports by 2 s restarted the ring and read as a
+		// clock 2 s behind for 30 s).
+		if !steady && onBeat(dRecv, c.every) && !onBeat(dSent, c.every) {
+			c.jumped = true
+		}
+		if steady {
+			c.every = dRecv
+		}
 	}
 	c.lastSent, c.lastRecv = sent, recv
 	if steady {
 		s := sent.Sub(recv)
+		if c.jumped && len(c.samples) > 0 && (s-c.estimate()).Abs() > clockSteady {
+			c.samples, c.next = c.samples[:0], 0 // the clock stepped: its earlier samples are of the old clock
+		}
+		c.jumped = false
 		if len(c.samples) < clockSamples {
 			c.samples = append(c.samples, s)
 		} else {
@@ -97,6 +137,17 @@ func (w *clockWatch) observe(sensor string, sent, recv time.Time) (time.Duration
 		return 0, false
 	}
 	return c.estimate(), true
+}
+
+// onBeat reports whether d is, within clockSteady, a whole number of
+// intervals every (one or more: a report lost on the way leaves a gap of
+// two); false while every is unknown.
+func onBeat(d, every time.Duration) bool {
+	if every <= 0 {
+		return false
+	}
+	k := max((d+every/2)/every, 1)
+	return (d - k*every).Abs() <= clockSteady
 }
 
 // relative returns sensor's estimated offset less the median of the

@@ -214,3 +214,57 @@ func TestClockAfterReconnect(t *testing.T) {
 		})
 	}
 }
+
+// TestClockWatchStep: a sensor's clock that steps by more than
+// clockSteady, ahead or back, shows at the second report after the step
+// (the one straddling it gives no sample), 10 s later. Until 2026-12-08 a
+// step back showed only once the six larger samples before it had left
+// the ring, a minute later. A single report delayed seconds on the way
+// moves the estimate neither at once nor later: it restarts nothing.
+func TestClockWatchStep(t *testing.T) {
+	t0 := time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC)
+	ms := time.Millisecond
+	tests := []struct {
+		name  string
+		step  time.Duration // the sensor's clock from report 8 on
+		delay time.Duration // the extra delay on the way of report 8 and the late-1 after it
+		late  int
+		lost  bool          // report 8 never arrives: the step straddles a gap of two intervals
+		want  time.Duration // the estimate from report 9 on
+	}{
+		{"steps 2 s back", -2 * time.Second, 0, 1, false, -2*time.Second - 20*ms},
+		{"steps 2 s back, a report lost", -2 * time.Second, 0, 1, true, -2*time.Second - 20*ms},
+		{"steps 2 s ahead", 2 * time.Second, 0, 1, false, 2*time.Second - 20*ms},
+		{"steps 40 min back", -40 * time.Minute, 0, 1, false, -40*time.Minute - 20*ms},
+		{"one report 3 s late", 0, 3 * time.Second, 1, false, -20 * ms},
+		// a delay that lasts three reports is not a step: the largest
+		// sample ignores it (review of 2026-12-08; it read as a clock
+		// 2 s behind for 30 s)
+		{"three reports 2 s late", 0, 2 * time.Second, 3, false, -20 * ms},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var w clockWatch
+			for i := 0; i < 16; i++ {
+				recv := t0.Add(time.Duration(i) * 10 * time.Second)
+				sent := recv.Add(-20 * ms) // 20 ms on the way
+				if i >= 8 {
+					sent = sent.Add(tt.step)
+				}
+				if i >= 8 && i < 8+tt.late {
+					recv = recv.Add(tt.delay)
+				}
+				if tt.lost && i == 8 {
+					continue
+				}
+				got, ok := w.observe("s1", sent, recv)
+				switch want := -20 * ms; {
+				case i < 8 && i > 0 && (!ok || got != want):
+					t.Errorf("report %d, before the step: estimate %v %v, want %v", i, got, ok, want)
+				case i >= 9 && !(tt.lost && i == 9) && (!ok || got != tt.want): // lost: report 9 straddles the step
+					t.Errorf("report %d, %v after the step: estimate %v %v, want %v", i, time.Duration(i-8)*10*time.Second, got, ok, tt.want)
+				}
+			}
+		})
+	}
+}

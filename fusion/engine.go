@@ -484,6 +484,8 @@ func (p countingPublisher) PublishAlertWhy(ctx context.Context, why alert.Why, a
 		p.met.acks.WithLabelValues("published").Inc()
 	case alert.WhyMoved:
 		p.met.moves.WithLabelValues(a.Rule, a.Severity).Inc()
+	case alert.WhySummary:
+		// not counted: its state did not change
 	default:
 		p.met.alerts.WithLabelValues(a.Rule, a.Severity, a.State).Inc()
 	}
@@ -719,7 +721,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		if e.deps.TimeSeries != nil {
 			errs = append(errs, e.deps.TimeSeries.WriteHealth(ctx, []event.Health{h}))
 		}
-		errs = append(errs, e.alerts.ObserveHealth(ctx, h, now), e.alerts.ObserveClock(ctx, h.Sensor, rel, known, now))
+		errs = append(errs, e.alerts.ObserveHealth(ctx, h, now), e.alerts.ObserveClock(ctx, h.Sensor, rel, known, e.refusal(offset, estimated), now))
 		return errors.Join(errs...)
 	case event.KindStatus:
 		s := string(msg.Payload)
@@ -751,17 +753,47 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 }
 
 // checkTime refuses a time stamp more than MaxAhead ahead of the engine's
-// clock or more than MaxAge behind it, saying how far.
+// clock or more than MaxAge behind it, saying how far and what to do.
 func (e *Engine) checkTime(ns int64) error {
 	at := time.Unix(0, ns).UTC()
 	d := at.Sub(e.deps.Clock())
+	way, limit := e.timeBounds(d)
+	if way == "" {
+		return nil
+	}
+	return fmt.Errorf("time_ns %d (%s) is %v %s fusion's clock, more than %v: the sensor's clock is wrong, or fusion's: %s", ns, at.Format(time.RFC3339Nano), d.Abs().Round(time.Millisecond), way, limit, clockAdvice)
+}
+
+// clockAdvice says what to do about a clock fusion finds wrong
+// (docs/deploy.md, Clocks).
+const clockAdvice = "check the NTP client of the sensor's node and of fusion's host (chronyc tracking, or timedatectl timesync-status; docs/deploy.md, Clocks)"
+
+// timeBounds says whether a time stamp d ahead of the engine's clock
+// (negative: behind) is out of checkTime's bounds: "ahead of" or "behind",
+// and the bound it is past (MaxAhead, MaxAge); "" within them.
+func (e *Engine) timeBounds(d time.Duration) (way string, limit time.Duration) {
 	switch {
 	case e.cfg.MaxAhead > 0 && d > e.cfg.MaxAhead:
-		return fmt.Errorf("time_ns %d (%s) is %v ahead of fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), d.Round(time.Millisecond), e.cfg.MaxAhead)
+		return "ahead of", e.cfg.MaxAhead
 	case e.cfg.MaxAge > 0 && d < -e.cfg.MaxAge:
-		return fmt.Errorf("time_ns %d (%s) is %v behind fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), (-d).Round(time.Millisecond), e.cfg.MaxAge)
+		return "behind", e.cfg.MaxAge
 	}
-	return nil
+	return "", 0
+}
+
+// refusal says why checkTime refuses the live detections of a sensor
+// whose clock is offset from the engine's by its estimate
+// (clockWatch.observe), as the sensor-clock alert's summary says it
+// (alert.Engine.ObserveClock); "" when it takes them or there is no
+// estimate.
+func (e *Engine) refusal(offset time.Duration, estimated bool) string {
+	if !estimated {
+		return ""
+	}
+	if way, limit := e.timeBounds(offset); way != "" {
+		return fmt.Sprintf("stamped more than %v %s fusion's clock", limit, way)
+	}
+	return ""
 }
 
 // handleAck publishes again, with its acknowledgement, an alert a

@@ -305,7 +305,10 @@ func TestRunQueueFullPushesBack(t *testing.T) {
 	const n = 200
 	var wg sync.WaitGroup
 	for i := range n {
-		m := detMsg(t, testDet(fmt.Sprintf("q-%d", i), "s1", now.Add(-time.Duration(i)*time.Minute), -70), "s1") // in the past: MaxAhead
+		// In the past: MaxAhead, and fusion's clock, which stands still,
+		// closes each group at the next tick (the newest, a window from
+		// it, would wait for it to move on).
+		m := detMsg(t, testDet(fmt.Sprintf("q-%d", i), "s1", now.Add(-time.Duration(i+1)*time.Minute), -70), "s1")
 		wg.Go(func() { h(m.Topic, m.Payload) })
 	}
 	wg.Wait()

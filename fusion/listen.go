@@ -275,12 +275,20 @@ func (e *Engine) query(g *group) locate.Query {
 				continue
 			}
 		}
-		noise := e.cfg.NoiseDBmPerMHz
-		if v, ok := e.cfg.SensorNoiseDBmPerMHz[sn.ID]; ok {
-			noise = v
-		}
-		thr := noise + 10*math.Log10(max(g.bwHz, 1e3)/1e6) + e.cfg.DetectSNRDB
-		q.Silent = append(q.Silent, locate.Silence{Sensor: sn.ID, ThresholdDBm: thr})
+		q.Silent = append(q.Silent, locate.Silence{Sensor: sn.ID, ThresholdDBm: e.cfg.hearThresholdDBm(sn.ID, g.bwHz)})
 	}
 	return q
+}
+
+// hearThresholdDBm is the weakest power of an emission of bwHz that
+// sensor reports: its noise over the bandwidth (at least 1 kHz) plus
+// DetectSNRDB. A listening sensor that did not report an emission says it
+// arrived weaker than that (locate.Silence), and CoverageNotes takes a
+// sensor to hear a room when a phone there would reach it.
+func (c Config) hearThresholdDBm(sensor string, bwHz float64) float64 {
+	noise := c.NoiseDBmPerMHz
+	if v, ok := c.SensorNoiseDBmPerMHz[sensor]; ok {
+		noise = v
+	}
+	return noise + 10*math.Log10(max(bwHz, 1e3)/1e6) + c.DetectSNRDB
 }

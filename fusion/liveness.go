@@ -36,6 +36,11 @@ type Liveness struct {
 	// nothing on a filter (event.FusionStatus.Problem), "" while it
 	// hears all it subscribed to: Resubscriber.Refused.
 	Problem func() string
+	// TimeZone is the IANA name of the zone fusion runs in
+	// (internal/zonename), in which it matches the registry's weekly
+	// hours: every status carries it (event.FusionStatus.TimeZone), so a
+	// dashboard in another zone says so. "" when it has none.
+	TimeZone string
 
 	mu      sync.Mutex // one publication at a time
 	stopped bool       // Stopped ran: Online publishes nothing more
@@ -54,7 +59,7 @@ func (l *Liveness) Topic() string { return event.FusionStatusTopic(l.Site) }
 
 // SetWill sets o's last will: offline, event.FusionLost, retained, QoS 1.
 func (l *Liveness) SetWill(o *mqtt.ClientOptions) error {
-	b, err := event.Encode(event.FusionStatus{Schema: event.SchemaVersion, Site: l.Site, Status: event.StatusOffline, Reason: event.FusionLost})
+	b, err := event.Encode(event.FusionStatus{Schema: event.SchemaVersion, Site: l.Site, Status: event.StatusOffline, Reason: event.FusionLost, TimeZone: l.TimeZone})
 	if err != nil {
 		return fmt.Errorf("fusion status will: %w", err)
 	}
@@ -122,7 +127,7 @@ func (l *Liveness) payload(status, reason, problem string) ([]byte, error) {
 	if l.Now != nil {
 		now = l.Now
 	}
-	return event.Encode(event.FusionStatus{Schema: event.SchemaVersion, Site: l.Site, Status: status, Reason: reason, Problem: problem, TimeNS: now().UnixNano()})
+	return event.Encode(event.FusionStatus{Schema: event.SchemaVersion, Site: l.Site, Status: status, Reason: reason, Problem: problem, TimeZone: l.TimeZone, TimeNS: now().UnixNano()})
 }
 
 func (l *Liveness) logger() *slog.Logger {

@@ -18,8 +18,9 @@ import (
 // dated) once it connects, offline stopped (dated) after Stopped and a
 // clean disconnect, and, when the broker loses the connection (a crash:
 // no DISCONNECT), offline lost from its last will, retained; and online
-// again when it connects afresh. Before, fusion said nothing and a
-// dashboard could not tell it was down.
+// again when it connects afresh. Each names fusion's time zone (since
+// 2026-12-07). Before, fusion said nothing and a dashboard could not tell
+// it was down.
 func TestLivenessAnnounced(t *testing.T) {
 	srv, addr, err := embroker.Start("127.0.0.1:0")
 	if err != nil {
@@ -27,7 +28,7 @@ func TestLivenessAnnounced(t *testing.T) {
 	}
 	defer srv.Close()
 	newLive := func() Liveness {
-		return Liveness{Site: "hmp", Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Unix(1767308460, 0) }}
+		return Liveness{Site: "hmp", TimeZone: "Europe/London", Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Unix(1767308460, 0) }}
 	}
 	live := newLive()
 	connect := func(live *Liveness) mqtt.Client {
@@ -68,7 +69,7 @@ func TestLivenessAnnounced(t *testing.T) {
 		}
 		t.Fatalf("%s: retained status %+v, want %+v", what, got, want)
 	}
-	online := event.FusionStatus{Schema: 1, Site: "hmp", Status: event.StatusOnline, TimeNS: 1767308460e9}
+	online := event.FusionStatus{Schema: 1, Site: "hmp", TimeZone: "Europe/London", Status: event.StatusOnline, TimeNS: 1767308460e9}
 
 	c := connect(&live)
 	expect("connected", online)
@@ -80,9 +81,9 @@ func TestLivenessAnnounced(t *testing.T) {
 	// broker an online retained, the will discarded by the disconnect
 	live.Online(c)
 	c.Disconnect(100)
-	expect("stopped", event.FusionStatus{Schema: 1, Site: "hmp", Status: event.StatusOffline, Reason: event.FusionStopped, TimeNS: 1767308460e9})
+	expect("stopped", event.FusionStatus{Schema: 1, Site: "hmp", TimeZone: "Europe/London", Status: event.StatusOffline, Reason: event.FusionStopped, TimeNS: 1767308460e9})
 	time.Sleep(100 * time.Millisecond) // an online published late would land meanwhile
-	expect("stopped, and an Online after it", event.FusionStatus{Schema: 1, Site: "hmp", Status: event.StatusOffline, Reason: event.FusionStopped, TimeNS: 1767308460e9})
+	expect("stopped, and an Online after it", event.FusionStatus{Schema: 1, Site: "hmp", TimeZone: "Europe/London", Status: event.StatusOffline, Reason: event.FusionStopped, TimeNS: 1767308460e9})
 
 	live2 := newLive() // fusion started again
 	c = connect(&live2)
@@ -93,7 +94,7 @@ func TestLivenessAnnounced(t *testing.T) {
 		t.Fatal("the broker has no client fusion-test")
 	}
 	cl.Stop(errors.New("connection lost")) // as the broker finding the keep-alive gone
-	expect("connection lost", event.FusionStatus{Schema: 1, Site: "hmp", Status: event.StatusOffline, Reason: event.FusionLost})
+	expect("connection lost", event.FusionStatus{Schema: 1, Site: "hmp", TimeZone: "Europe/London", Status: event.StatusOffline, Reason: event.FusionLost})
 	for deadline := time.Now().Add(5 * time.Second); c.IsConnectionOpen() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 	}
 	if err := live2.Stopped(c); err != nil {

@@ -267,8 +267,9 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 
 // groupCloser closes association groups in Run when their window ends by
 // fusion's clock, so an emission is located and alerted on about AssocWindow
-// after its first detection arrives rather than at the next tick (or the
-// next detection, which closes groups by detection time). A group's window
+// after its first detection arrives rather than at the next tick (or when
+// the detections' stamps show the stream has moved past it,
+// associator.closePast). A group's window
 // counts from its arrival at fusion (see due). Only Run's goroutine uses it.
 type groupCloser struct {
 	opened map[*group]time.Time // when Run first saw each open group, by fusion's clock

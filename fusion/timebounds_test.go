@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
@@ -117,5 +118,64 @@ func TestTrackerExpiresFutureTracks(t *testing.T) {
 				t.Errorf("kept %v, want %v", got, tc.kept)
 			}
 		})
+	}
+}
+
+// TestClockAlertSaysRefused: sensor s3's clock drifts 400 ms ahead of
+// the others', then steps an hour ahead. Its sensor-clock alert says the
+// hour, and that fusion refuses its detections, within two reports of the
+// step, and what to do; so does the refusal. Until 2026-12-08 the alert
+// said "400ms ahead" for the rest of the run while fusion refused every
+// detection of s3 as "the sensor's clock is wrong", neither saying what
+// to do.
+func TestClockAlertSaysRefused(t *testing.T) {
+	s := wing(t)
+	now := time.Unix(1_800_000_000, 0).UTC()
+	e, err := New(Config{}, Deps{Site: s, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const step = 20 // s3's report at which its clock steps an hour ahead
+	summary := func() string {
+		for _, a := range e.Alerts().Active() {
+			if a.Rule == "sensor-clock" && a.Sensor == "s3" {
+				return a.Summary
+			}
+		}
+		return ""
+	}
+	for i := 0; i <= step+2; i++ {
+		for _, sn := range s.Sensors {
+			sent := now.Add(-10 * time.Millisecond)
+			if sn.ID == "s3" && i >= 3 {
+				sent = sent.Add(400 * time.Millisecond)
+			}
+			if sn.ID == "s3" && i >= step {
+				sent = sent.Add(time.Hour)
+			}
+			p, err := event.Encode(event.Health{Schema: event.SchemaVersion, Site: s.ID, Sensor: sn.ID, TimeNS: sent.UnixNano(), State: event.StateOK})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Handle(ctx, Message{Topic: event.SensorTopic(s.ID, sn.ID, event.KindHealth), Payload: p, Received: now}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := summary(); i == step-1 && !strings.HasPrefix(got, "sensor s3 clock 400ms ahead of the other sensors': check the node's NTP client") {
+			t.Errorf("before the step: summary %q, want 400ms ahead and what to do", got)
+		}
+		now = now.Add(10 * time.Second)
+		if err := e.Tick(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "sensor s3 clock 1h0m0s ahead of the other sensors'; fusion refuses its detections, stamped more than 30s ahead of fusion's clock: check the node's NTP client (chronyc tracking"
+	if got := summary(); !strings.HasPrefix(got, want) {
+		t.Errorf("two reports after the step: summary %q, want %q...", got, want)
+	}
+	err = e.Handle(ctx, detMsg(t, testDet("d1", "s3", now.Add(time.Hour), -60), "s3"))
+	if want := "is 1h0m0s ahead of fusion's clock, more than 30s: the sensor's clock is wrong, or fusion's: check the NTP client of the sensor's node and of fusion's host (chronyc tracking"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Handle = %v, want a refusal containing %q", err, want)
 	}
 }

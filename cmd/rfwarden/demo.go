@@ -1308,7 +1308,9 @@ func demoSignature(em sim.Emitter, binHz float64) registry.Signature {
 // already (a demo started again on the same --dir) is left to that entry,
 // expired or edited as it may be since: every restart used to add the six
 // entries again, and the copy of an access point's entry that the
-// security manager had expired authorised it again.
+// security manager had expired authorised it again. One the registry had
+// and an admin deleted (registry.DeletedNames) is not added again: until
+// 2026-12-07 a restart brought it back, audited "demo registry.add".
 func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wing, from time.Time, rateHz float64) error {
 	binHz, err := demoBinHz(rateHz)
 	if err != nil {
@@ -1318,8 +1320,12 @@ func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wi
 	if err != nil {
 		return fmt.Errorf("demo: registry: %w", err)
 	}
+	deleted, err := reg.DeletedNames(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: registry: %w", err)
+	}
 	for _, em := range w.Emitters() {
-		if !em.Authorised || slices.ContainsFunc(stored, func(e registry.Entry) bool { return e.Name == em.ID }) {
+		if !em.Authorised || deleted[em.ID] || slices.ContainsFunc(stored, func(e registry.Entry) bool { return e.Name == em.ID }) {
 			continue
 		}
 		kind, ok := map[string]string{sim.KindTablet: "in_cell_tablet", sim.KindAccessPoint: "wifi_ap", sim.KindStaffRadio: "staff_radio"}[em.Kind]

@@ -27,6 +27,7 @@ import (
 	"github.com/rfwarden/rfwarden/internal/probeserver"
 	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/internal/statelock"
+	"github.com/rfwarden/rfwarden/internal/zonename"
 )
 
 const fusionUsage = `usage: rfwarden fusion --config fusion.yaml [--check] [-v] [--sensor-silence 2m]
@@ -504,7 +505,7 @@ func connectFusion(broker, clientID, username, password, caFile, siteID string, 
 	// subscription the broker refused, each time that changes: until
 	// 2026-12-07 a fusion deaf to its sensors said online, and every
 	// dashboard ok.
-	live := &fusion.Liveness{Site: siteID, Log: log, Problem: resub.Refused}
+	live := &fusion.Liveness{Site: siteID, Log: log, Problem: resub.Refused, TimeZone: zonename.Name(time.Local)}
 	resub.Changed = live.Online
 	if err := live.SetWill(opts); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/embroker"
 	"github.com/rfwarden/rfwarden/internal/syncbuf"
+	"github.com/rfwarden/rfwarden/internal/zonename"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
@@ -128,7 +129,7 @@ func TestCmdFusionWrongPassword(t *testing.T) {
 // degraded and logs a warning pointing at the ACL, after --sensor-silence,
 // and fusion's retained status says online with the silence as its
 // problem, so every dashboard says fusion is deaf; a sensor's message
-// ends it. Fusion heard nothing and said nothing, and then (until
+// ends it. Each status names fusion's time zone. Fusion heard nothing and said nothing, and then (until
 // 2026-12-07) said it only on its own /healthz: behind mosquitto, which
 // grants a subscription its ACL denies, a deaf fusion said plain online.
 func TestCmdFusionNoSensorMessages(t *testing.T) {
@@ -156,6 +157,10 @@ func TestCmdFusionNoSensorMessages(t *testing.T) {
 			return strings.Contains(st.Problem, wantProblem)
 		}) {
 			t.Errorf("fusion's retained status %+v, want online with a problem saying %q", st, wantProblem)
+		}
+		// it names its zone, for the dashboards to compare with theirs
+		if want := zonename.Name(time.Local); st.TimeZone != want {
+			t.Errorf("fusion's retained status names time zone %q, want its own, %q", st.TimeZone, want)
 		}
 	}
 	announced("no sensor message for 1s")

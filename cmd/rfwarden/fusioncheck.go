@@ -19,8 +19,10 @@ import (
 // folders, the location model, the alert rules, the seen file), prints
 // "path: ok (site ..., N floors, N rooms, N sensors, N alert rules)" and
 // a "path: note: ..." line for each warning fusion would log at its start
-// (what in the site is likely a mistake among them: siteNotes) and an
-// http_addr it cannot listen on now. It neither connects to the
+// (what in the site is likely a mistake among them: siteNotes), for the
+// cells and landings too few sensors hear and a floor with no sensor
+// (fusion.Engine.CoverageNotes), and for an http_addr it cannot listen
+// on now. It neither connects to the
 // broker nor opens the database, nor takes fusion's state locks: a
 // running fusion's config can be checked beside it.
 func checkFusion(stdout io.Writer, path string, fc fusion.FileConfig, s *site.Site, cfg fusion.Config) error {
@@ -32,6 +34,7 @@ func checkFusion(stdout io.Writer, path string, fc fusion.FileConfig, s *site.Si
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	notes = append(notes, fileNotes(fc.Site, eng.CoverageNotes())...) // where sensors are too few
 	if n := checkHTTPAddr("fusion", fc.HTTPAddr); n != "" {
 		notes = append(notes, n)
 	}
@@ -45,8 +48,10 @@ func checkFusion(stdout io.Writer, path string, fc fusion.FileConfig, s *site.Si
 // siteNotes returns what in the site s, read from file, is likely a
 // mistake (site.Site.Notes), each after the file's path: fusion logs
 // them at its start and --check prints them; none is refused.
-func siteNotes(file string, s *site.Site) []string {
-	notes := s.Notes()
+func siteNotes(file string, s *site.Site) []string { return fileNotes(file, s.Notes()) }
+
+// fileNotes returns notes on the site file, each after its path.
+func fileNotes(file string, notes []string) []string {
 	for i, n := range notes {
 		notes[i] = file + ": " + n
 	}

@@ -45,6 +45,20 @@ func TestCmdFusionCheck(t *testing.T) {
 			want: []string{"fusion.yaml: ok", "fusion.yaml: note: http_addr \"" + held.Addr().String() + "\" cannot be listened on now", "as this fusion runs"}},
 		{name: "sensor far from every room", config: "site: " + far + "\n", ok: true,
 			want: []string{"fusion.yaml: ok", "fusion.yaml: note: " + far + `: sensors[6].pos: sensor "s7" at (130, -10) is 70 m from the nearest room of floor "g"`}},
+		{name: "cells few sensors hear, a floor with no sensor", config: "site: site.yaml\n", ok: true,
+			files: map[string]string{"site.yaml": `id: cov
+floors: [{id: g, name: Ground}, {id: u, name: Upper, elevation_m: 3}]
+rooms:
+  - {id: near, floor: g, kind: cell, zone: z, polygon: [{x: 0, y: 0}, {x: 4, y: 0}, {x: 4, y: 3}, {x: 0, y: 3}]}
+  - {id: far, floor: g, kind: cell, zone: z, polygon: [{x: 300, y: 0}, {x: 304, y: 0}, {x: 304, y: 3}, {x: 300, y: 3}]}
+  - {id: up, floor: u, kind: office, zone: z, polygon: [{x: 0, y: 0}, {x: 4, y: 0}, {x: 4, y: 3}, {x: 0, y: 3}]}
+sensors:
+  - {id: s1, floor: g, pos: {x: 0, y: -1}, zones: [z]}
+  - {id: s2, floor: g, pos: {x: 4, y: -1}, zones: [z]}
+  - {id: s3, floor: g, pos: {x: 2, y: 4}, zones: [z]}
+`},
+			want: []string{"fusion.yaml: ok (site cov", `site.yaml: floors: floor "u" has 1 room and no sensor (up)`,
+				"site.yaml: sensors: 1 of 2 cells and landings are heard by fewer than 3 sensors (far (0): sensors hearing an LTE phone at 23 dBm EIRP"}},
 		{name: "unknown key", config: "site: " + wing + "\ncolour: red\n", want: []string{"colour"}},
 		{name: "no site file", config: "site: none.yaml\n", want: []string{"open site", "none.yaml"}},
 		{name: "invalid site", config: "site: site.yaml\n", files: map[string]string{"site.yaml": "id: x\nfloors: []\n"},

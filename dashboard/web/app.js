@@ -71,13 +71,17 @@
   // now. It is worked out again on each report of the live feed (every
   // 15 s), each reload of the alert list and each minute, so a screen left
   // open across a clock change stops saying BST within a minute
-  // (TestTUIZoneLabelFollowsClockChange).
+  // (TestTUIZoneLabelFollowsClockChange). Now is the server's clock
+  // (serverNow), as for every time the page shows: until 2026-12-08 it was
+  // the browser's, and a browser whose clock was off near a change named
+  // the other abbreviation (TestTUIZoneLabelServerClock).
   function zoneLabel() {
     const z = st.zone;
     if (!z.name) return;
     let label = z.fixed;
     if (!label) {
-      const abbr = new Intl.DateTimeFormat(undefined, { timeZone: z.name, timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+      const now = new Date(serverNow() / 1e6 || Date.now());
+      const abbr = new Intl.DateTimeFormat(undefined, { timeZone: z.name, timeZoneName: 'short' }).formatToParts(now).find((p) => p.type === 'timeZoneName');
       label = z.name + (abbr && abbr.value !== z.name ? ' (' + abbr.value + ')' : '');
     }
     if ($('tz').textContent !== label) $('tz').textContent = label;
@@ -244,8 +248,8 @@
     try { st.me = await api('GET', '/me'); } catch (e) { showLogin(); return; }
     $('login').classList.add('hidden'); $('app').classList.remove('hidden');
     $('who').textContent = st.me.user + ' (' + st.me.role + ')';
+    syncClock(st.me.now_ns); // before siteZone: its label is the server's now's
     siteZone(st.me);
-    syncClock(st.me.now_ns);
     document.querySelectorAll('[data-role]').forEach((n) => n.classList.toggle('hidden', ranks[st.me.role] < ranks[n.dataset.role]));
     st.site = await site;
     if (st.site) {
@@ -344,12 +348,19 @@
   // grants it and withholds the messages) no sensor message reaches it.
   const deafWhy = (x) => (x.problem || '').startsWith('subscription refused') || !x.problem
     ? 'the broker refused its subscription' : 'no sensor message reaches it';
+  // A fusion in another time zone than the dashboard (zone_differs: it
+  // matches the registry's weekly hours in its zone, the pages show
+  // them in the site's) is said too, online or not, until both agree
+  // (TestBrowserFusionZoneDiffers).
   function showFusion(list) {
     const b = $('fusion-banner');
-    const down = (list || []).filter((x) => x.state !== 'online');
+    const down = (list || []).filter((x) => x.state !== 'online'), zoned = (list || []).filter((x) => x.zone_differs);
     st.fusionDown = down;
     showStale(down);
-    if (!down.length) { b.classList.add('hidden'); b.textContent = ''; b.title = ''; return; }
+    if (!down.length && !zoned.length) { b.classList.add('hidden'); b.textContent = ''; b.title = ''; return; }
+    const zoneSay = (x) => 'Fusion' + (!st.site && x.site ? ' of site ' + x.site : '') + ' runs in time zone ' + x.time_zone + ', this dashboard in ' + (st.zone.fixed || st.zone.name) +
+      ': the registry\'s hours are matched in fusion\'s zone, shown here in the dashboard\'s';
+    const zoneWhy = 'set the zone of both hosts to the prison\'s (timedatectl set-timezone, or TZ= in both units; docs/deploy.md, Site time)';
     const say = (x) => {
       const who = 'Fusion' + (!st.site && x.site ? ' of site ' + x.site : '');
       if (x.state === 'offline') return who + ' is offline since ' + fmtHM(x.since_ns) + ' (' + (x.reason === 'stopped' ? 'stopped' : 'connection lost') + '): no new alerts can be raised';
@@ -360,8 +371,8 @@
       ? (x.reason === 'stopped' ? 'fusion stopped and said so' : 'the broker lost fusion\'s connection and sent its last will (a crash, its host or the network down)')
       : x.state === 'deaf' ? 'fusion is connected and hears no sensor (' + (x.problem || 'subscription refused') + '): the broker\'s ACL must let fusion\'s user read the sensors\' topics, and the sensors must run'
       : 'no status of fusion came since the dashboard connected to the broker: fusion not running, older than the dashboard, the broker\'s ACL withholds its status from the dashboard, or the broker lost it in a restart';
-    b.textContent = down.map(say).join(' · ');
-    b.title = down.map(why).join('; ') + ' — the alerts shown are as they were; see fusion\'s own /healthz and journal';
+    b.textContent = down.map(say).concat(zoned.map(zoneSay)).join(' · ');
+    b.title = down.map(why).concat(zoned.length ? [zoneWhy] : []).join('; ') + (down.length ? ' — the alerts shown are as they were; see fusion\'s own /healthz and journal' : '');
     b.classList.remove('hidden');
   }
   // showStale marks what fusion keeps up to date as stale while it is not
@@ -1102,11 +1113,15 @@
   // live feed's feed events: at connect, on change, every 15 s) plus the
   // time since on this browser, counted by differences of Date.now() alone
   // (they count a laptop's sleep; the browser's own clock may be off, and
-  // the demo's is simulated); never before the newest fix seen.
+  // the demo's is simulated). A fix's time is the sensor's clock, up to
+  // fusion's 30 s (MaxAhead) ahead of the server's: it is "now" only until
+  // the server's clock is known. Until 2026-12-08 now was never before the
+  // newest fix, and one sensor stamping ahead aged every track early
+  // (TestBrowserTrackAgeIgnoresFixAhead).
   function syncClock(ns) { if (ns > 0) st.clock = { ns, at: Date.now() }; }
   function serverNow() {
     const c = st.clock;
-    return Math.max(c ? c.ns + (Date.now() - c.at) * 1e6 : 0, st.newestFix || 0);
+    return c ? c.ns + (Date.now() - c.at) * 1e6 : st.newestFix || 0;
   }
   function ageTracks(mark = true) {
     const svg = $('floor').querySelector('svg');
@@ -1552,7 +1567,7 @@
         : warned ? el('td', { text: '⚠ ' + name + ' (warning: ' + e.warnings.join('; ') + ')', class: 'warn' }) : el('td', { text: name });
       const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }),
         nameCell, el('td', { text: e.kind }),
-        el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
+        el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) + (fmtBounds(e.signature) ? ' (' + fmtBounds(e.signature) + ')' : '') }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
         el('td', { class: 'hours', text: fmtSchedule(e.schedule) || 'always' }),
         el('td', { text: fmtISO(e.valid_from) }), el('td', { text: fmtISO(e.valid_until) }));
@@ -1611,6 +1626,17 @@
     }
     return ws;
   }
+  // An entry's bandwidth and power bounds (set by the CSV import or the
+  // API; the form has no fields for them and keeps them on Save), e.g.
+  // "bandwidth 0.1–0.3 MHz, power ≥ -80 dBm"; '' for none. Until
+  // 2026-12-07 neither the list nor the form showed them, and an admin
+  // saving the form kept bounds it could not see (TestBrowserRegistryBounds).
+  function fmtBounds(s) {
+    const range = (lo, hi, unit) => lo != null && hi != null ? lo + '–' + hi + ' ' + unit : lo != null ? '≥ ' + lo + ' ' + unit : hi != null ? '≤ ' + hi + ' ' + unit : '';
+    const mhz = (hz) => hz ? hz / 1e6 : null;
+    return [['bandwidth', range(mhz(s.bandwidth_min_hz), mhz(s.bandwidth_max_hz), 'MHz')], ['power', range(s.power_min_dbm, s.power_max_dbm, 'dBm')]]
+      .filter(([, r]) => r).map(([what, r]) => what + ' ' + r).join(', ');
+  }
   const problemText = (e) => e.unknown_places ? e.problem : 'authorises nothing: ' + e.problem;
   const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
   async function editEntry(e) {
@@ -1618,6 +1644,8 @@
       : e && e.warnings && e.warnings.length ? 'Warning: ' + e.warnings.join('; ') : '';
     f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
     f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
+    const bounds = e ? fmtBounds(e.signature) : '';
+    $('reg-bounds').textContent = bounds ? 'Also bounded (set by CSV or API, kept on Save): ' + bounds + '.' : 'No bandwidth or power bounds.';
     f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
     f.schedule.value = e ? fmtSchedule(e.schedule) : '';
     f.dataset.schedule = f.schedule.value;

@@ -77,6 +77,7 @@ const (
 	WhyReminder            // a firing alert nobody has acknowledged (escalate_after)
 	WhyAck                 // an acknowledgement
 	WhyMoved               // a pending alert (or a firing drone alert) announced again in the room its track moved to
+	WhySummary             // an open sensor-clock alert announced again with its summary brought up to date (ObserveClock)
 )
 
 // WhyPublisher is a Publisher that is also told why each alert is
@@ -131,6 +132,10 @@ type alertState struct {
 	lastSeen time.Time
 	firedAt  time.Time // when it fired; escalations count from here
 	contra   int       // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
+
+	// clock is, for a sensor-clock alert, the offset and refusal its
+	// summary says (ObserveClock).
+	clock clockSaid
 	// recent holds the room probabilities of its track's fixes of the
 	// last MoveWindow, and at least its last MoveWindowFixes fixes, oldest
 	// first.
@@ -2010,25 +2015,76 @@ func (e *Engine) ObserveHealth(ctx context.Context, h event.Health, at time.Time
 
 // ObserveClock feeds a sensor's clock offset from the site's other sensors
 // (fusion's estimate, positive ahead), as of fusion's time at; known false
-// (no estimate: no other sensor reports) clears the condition.
-func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Duration, known bool, at time.Time) error {
+// (no estimate: no other sensor reports) clears the condition. refused,
+// when not "", says that fusion refuses the sensor's detections and why
+// ("stamped more than 30s ahead of fusion's clock"). An open alert's
+// summary follows the offset when it changes materially (clockMoved) or
+// the refusal starts or stops, and is announced again (WhySummary): until
+// 2026-12-08 it kept the offset it opened with, "400ms ahead" of a clock
+// since stepped an hour ahead whose every detection fusion refused.
+func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Duration, known bool, refused string, at time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now := clockSaid{offset, refused}
+	summary := now.summary(sensor)
 	var errs []error
 	for i := range e.cfg.Rules {
 		r := &e.cfg.Rules[i]
 		if r.Kind != KindSensorClock {
 			continue
 		}
-		way := "ahead of"
-		if offset < 0 {
-			way = "behind"
+		k := r.Name + "/" + sensor
+		before := e.alerts[k]
+		errs = append(errs, e.sensorCondition(ctx, r, sensor, known && offset.Abs() > time.Duration(r.MaxOffset), summary, at))
+		a := e.alerts[k]
+		switch {
+		case a == nil || (a.state != StatePending && a.state != StateFiring):
+		case a != before: // opened with this summary
+			a.clock = now
+		case a.clock.moved(now):
+			a.clock = now
+			a.alert.Summary, a.alert.UpdatedNS = summary, at.UnixNano()
+			e.log.Info("alert summary updated", "rule", r.Name, "state", a.alert.State, "id", a.alert.ID, "sensor", sensor, "summary", summary)
+			errs = append(errs, e.adoptAck(ctx, a), e.save(ctx, a, WhySummary))
 		}
-		size := max(offset, -offset)
-		summary := fmt.Sprintf("sensor %s clock %v %s the other sensors'", sensor, size.Round(time.Millisecond), way)
-		errs = append(errs, e.sensorCondition(ctx, r, sensor, known && size > time.Duration(r.MaxOffset), summary, at))
 	}
 	return errors.Join(errs...)
+}
+
+// clockSaid is what a sensor-clock alert's summary says: the sensor's
+// offset from the others' and why fusion refuses its detections ("" if it
+// does not).
+type clockSaid struct {
+	offset  time.Duration
+	refused string
+}
+
+// summary is the sensor-clock alert's summary of sensor, with what to do.
+func (c clockSaid) summary(sensor string) string {
+	way := "ahead of"
+	if c.offset < 0 {
+		way = "behind"
+	}
+	size := c.offset.Abs()
+	if size >= time.Minute {
+		size = size.Round(time.Second)
+	} else {
+		size = size.Round(time.Millisecond)
+	}
+	s := fmt.Sprintf("sensor %s clock %v %s the other sensors'", sensor, size, way)
+	if c.refused != "" {
+		s += "; fusion refuses its detections, " + c.refused
+	}
+	return s + ": check the node's NTP client (chronyc tracking, or timedatectl timesync-status; docs/deploy.md, Clocks)"
+}
+
+// moved reports whether an alert saying c should say now instead: the
+// refusal started or stopped, or the offset changed sign, doubled or
+// halved. Jitter of a few milliseconds (the estimate is short of the
+// offset by the least delay of six reports) announces nothing again.
+func (c clockSaid) moved(now clockSaid) bool {
+	was, is := c.offset.Abs(), now.offset.Abs()
+	return c.refused != now.refused || (c.offset < 0) != (now.offset < 0) || is >= 2*was || 2*is <= was
 }
 
 // UnheardAfter is how long after the engine's first Tick a sensor of the

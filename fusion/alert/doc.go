@@ -6,6 +6,8 @@
 // unhealthy sensor is "unknown", never "clear". Every state change is stored
 // through store.AlertStore and published as an event.Alert, and so is every
 // acknowledgement: taken here (Engine.Ack, the demo) or by a dashboard
-// that announced it (Engine.Acknowledged). A WhyPublisher is told which of
-// the three (state change, reminder, acknowledgement) each publication is.
+// that announced it (Engine.Acknowledged). A WhyPublisher is told which
+// each publication is (Why: a state change, a reminder, an
+// acknowledgement, a move, a sensor-clock alert's summary brought up to
+// date).
 package alert

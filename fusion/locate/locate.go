@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rfwarden/rfwarden/fusion/site"
 )
@@ -267,6 +269,7 @@ func New(s *site.Site, m Model) (*Locator, error) {
 	// belongs to the room RoomAt gives (first listed wins). Points are
 	// stored block by block.
 	h := m.GridStepM
+	boxes := roomBoxes(s, l.floors, roomIdx)
 	l.floorRooms = make([][]int, len(s.Floors))
 	var rank int32
 	for fi, f := range s.Floors {
@@ -286,11 +289,10 @@ func New(s *site.Site, m Model) (*Locator, error) {
 				for ix := bx; ix < min(bx+blockSide, nx); ix++ {
 					for iy := by; iy < min(by+blockSide, ny); iy++ {
 						p := site.Point{X: lo.X + (float64(ix)+0.5)*h, Y: lo.Y + (float64(iy)+0.5)*h}
-						r, ok := s.RoomAt(f.ID, p)
+						ri, ok := boxes.roomAt(fi, p)
 						if !ok {
 							continue
 						}
-						ri := roomIdx[r.ID]
 						l.grid = append(l.grid, gridPoint{floor: fi, p: p, room: ri, w: h * h})
 						l.rank = append(l.rank, int32(ix*ny+iy))
 						if !slices.Contains(l.blockRooms[b.roomLo:], int32(ri)) {
@@ -330,15 +332,6 @@ func New(s *site.Site, m Model) (*Locator, error) {
 		}
 	}
 	n, nb := len(l.grid), len(l.blocks)
-	floorWalls := make([]*site.Site, len(s.Floors)) // each floor's walls, in site order
-	for fi, f := range s.Floors {
-		floorWalls[fi] = &site.Site{}
-		for _, w := range s.Walls {
-			if w.Floor == f.ID {
-				floorWalls[fi].Walls = append(floorWalls[fi].Walls, w)
-			}
-		}
-	}
 	l.slot = make([]int32, n)
 	l.byRank = make([]gridPoint, n)
 	for j, r := range l.rank {
@@ -349,50 +342,105 @@ func New(s *site.Site, m Model) (*Locator, error) {
 		return &scratch{ll: make([]float64, n), ub: make([]float64, nb), sums: make([]float64, 4*nb), kept: make([]uint64, (n+63)/64)}
 	}
 	for i, sn := range s.Sensors {
-		l.sensors[sn.ID] = i
-		l.sens = append(l.sens, sn)
-		// As lossTo, with the sensor's floor, heights and walls looked up
-		// once (the table takes most of New's time on a large site).
-		sf, ok := l.floors[sn.Floor]
-		if !ok {
+		if _, ok := l.floors[sn.Floor]; !ok {
 			return nil, fmt.Errorf("locate: sensor %q on unknown floor %q", sn.ID, sn.Floor)
 		}
-		dz := make([]float64, len(s.Floors))
-		for fi := range dz {
-			dz[fi] = l.dz(sn, fi)
-		}
-		row := make([]float64, n)
-		for j, g := range l.grid {
-			row[j] = l.lossFrom(sn, sf, g.floor, dz[g.floor], floorWalls[sf], g.p)
-		}
-		l.loss = append(l.loss, row)
-		mid, half := make([]float64, nb), make([]float64, nb)
-		for b, bl := range l.blocks {
-			lo, hi := math.Inf(1), math.Inf(-1)
-			for _, v := range row[bl.lo:bl.hi] {
-				lo, hi = min(lo, v), max(hi, v)
-			}
-			mid[b], half[b] = (lo+hi)/2, (hi-lo)/2
-		}
-		l.blockMid = append(l.blockMid, mid)
-		l.blockHalf = append(l.blockHalf, half)
+		l.sensors[sn.ID] = i
+		l.sens = append(l.sens, sn)
 	}
+	// The path-loss table takes most of New's time on a large site: its
+	// rows are built on GOMAXPROCS goroutines, each row by one of them
+	// alone, so the table does not depend on how they share the work.
+	l.loss = make([][]float64, len(l.sens))
+	l.blockMid = make([][]float64, len(l.sens))
+	l.blockHalf = make([][]float64, len(l.sens))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(l.sens)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(l.sens); i = int(next.Add(1) - 1) {
+				l.lossRow(i)
+			}
+		})
+	}
+	wg.Wait()
 	return l, nil
+}
+
+// roomBox is a room with its bounding box, widened by far more than
+// rounding: site.Contains cannot find a point outside it in the room.
+type roomBox struct {
+	room   int // index into Locator.rooms
+	poly   []site.Point
+	lo, hi site.Point
+}
+
+// floorBoxes holds each floor's rooms in site order.
+type floorBoxes [][]roomBox
+
+// roomBoxes returns the rooms of s by floor index (floors), each with
+// its index by ID (roomIdx).
+func roomBoxes(s *site.Site, floors, roomIdx map[string]int) floorBoxes {
+	fb := make(floorBoxes, len(s.Floors))
+	for _, r := range s.Rooms {
+		lo, hi := site.Bounds(r.Polygon)
+		pad := 1e-9 * (1 + max(math.Abs(lo.X), math.Abs(lo.Y), math.Abs(hi.X), math.Abs(hi.Y)))
+		fi := floors[r.Floor]
+		fb[fi] = append(fb[fi], roomBox{room: roomIdx[r.ID], poly: r.Polygon,
+			lo: site.Point{X: lo.X - pad, Y: lo.Y - pad}, hi: site.Point{X: hi.X + pad, Y: hi.Y + pad}})
+	}
+	return fb
+}
+
+// roomAt is site.RoomAt on floor fi, returning the room's index: the first
+// room in site order that contains p.
+func (fb floorBoxes) roomAt(fi int, p site.Point) (int, bool) {
+	for _, b := range fb[fi] {
+		if p.X >= b.lo.X && p.X <= b.hi.X && p.Y >= b.lo.Y && p.Y <= b.hi.Y && site.Contains(b.poly, p) {
+			return b.room, true
+		}
+	}
+	return 0, false
 }
 
 // Model returns the locator's model with its defaults filled in.
 func (l *Locator) Model() Model { return l.model }
 
-// lossTo returns L(x) from sensor sn to point p on floor fi, in dB.
-func (l *Locator) lossTo(sn site.Sensor, fi int, p site.Point) float64 {
-	return l.lossFrom(sn, l.floors[sn.Floor], fi, l.dz(sn, fi), l.site, p)
+// lossRow sets sensor i's row of the path-loss table (lossTo at every grid
+// point) and its loss range over each block.
+func (l *Locator) lossRow(i int) {
+	sn := l.sens[i]
+	sf := l.floors[sn.Floor]
+	dz := make([]float64, len(l.elev))
+	for fi := range dz {
+		dz[fi] = l.dz(sn, fi)
+	}
+	fan := l.site.WallFan(sn.Floor, sn.Pos)
+	row := make([]float64, len(l.grid))
+	for j, g := range l.grid {
+		row[j] = l.lossFrom(sf, g.floor, dz[g.floor], sn.Pos, fan.LossDB(g.p), g.p)
+	}
+	mid, half := make([]float64, len(l.blocks)), make([]float64, len(l.blocks))
+	for b, bl := range l.blocks {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, v := range row[bl.lo:bl.hi] {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		mid[b], half[b] = (lo+hi)/2, (hi-lo)/2
+	}
+	l.loss[i], l.blockMid[i], l.blockHalf[i] = row, mid, half
 }
 
-// lossFrom is lossTo with the sensor's floor index sf, the height dz of
-// floor fi above the sensor and a site s holding at least the walls of the
-// sensor's floor given.
-func (l *Locator) lossFrom(sn site.Sensor, sf, fi int, dz float64, s *site.Site, p site.Point) float64 {
-	loss := l.distLossDZ(sn.Pos, dz, p) + s.WallLossDB(sn.Floor, sn.Pos, p)
+// lossTo returns L(x) from sensor sn to point p on floor fi, in dB.
+func (l *Locator) lossTo(sn site.Sensor, fi int, p site.Point) float64 {
+	return l.lossFrom(l.floors[sn.Floor], fi, l.dz(sn, fi), sn.Pos, l.site.WallLossDB(sn.Floor, sn.Pos, p), p)
+}
+
+// lossFrom is lossTo with the sensor's floor index sf and position at, the
+// height dz of floor fi above the sensor and the loss wallDB of the walls
+// between the sensor and p given.
+func (l *Locator) lossFrom(sf, fi int, dz float64, at site.Point, wallDB float64, p site.Point) float64 {
+	loss := l.distLossDZ(at, dz, p) + wallDB
 	if fi != sf {
 		loss += l.model.FloorLossDB * math.Abs(float64(fi-sf))
 	}

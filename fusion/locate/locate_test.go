@@ -14,7 +14,13 @@ import (
 
 func loadWing(t testing.TB) *site.Site {
 	t.Helper()
-	s, err := site.LoadFile("../../testdata/sites/wing.yaml")
+	return loadSite(t, "wing.yaml")
+}
+
+// loadSite returns the site of testdata/sites/name.
+func loadSite(t testing.TB, name string) *site.Site {
+	t.Helper()
+	s, err := site.LoadFile("../../testdata/sites/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,6 +134,12 @@ type ImportResult struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
+// storedRow is an entry an import stored, from CSV line line.
+type storedRow struct {
+	line int
+	e    Entry
+}
+
 // ImportCSV reads entries in ExportCSV's format and adds them as user. A
 // row whose id names an existing entry updates it, as Update; a row that
 // changes nothing is neither written nor audited (counted as unchanged);
@@ -176,8 +182,10 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opt
 		return ImportResult{}, err
 	}
 	var res ImportResult
+	var imported []storedRow // the entries the rows added or updated, warned of once loaded
 	stored, err := r.write(ctx, "registry csv import", func(c *change) error {
-		res = ImportResult{}
+		res, c.imported = ImportResult{}, nil
+		defer func() { imported = c.imported }()
 		live, err := c.liveDevices(ctx, rows)
 		if err != nil {
 			return fmt.Errorf("registry csv import: %w", err)
@@ -218,6 +226,7 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opt
 		return ImportResult{}, err
 	}
 	res.Imported = res.Added + res.Updated
+	res.warn(r, imported)
 	return res, err
 }
 
@@ -308,7 +317,7 @@ func (c *change) importRow(ctx context.Context, row csvRow, user string, opts Im
 			}
 			if changed {
 				res.Updated++
-				res.warn(row.line, got, c.r.warnings(got))
+				c.imported = append(c.imported, storedRow{row.line, got})
 			} else {
 				res.Unchanged++
 			}
@@ -337,14 +346,19 @@ func (c *change) importRow(ctx context.Context, row csvRow, user string, opts Im
 		c.fresh = append(c.fresh, stored)
 	}
 	res.Added++
-	res.warn(row.line, stored, c.r.warnings(stored))
+	c.imported = append(c.imported, storedRow{row.line, stored})
 	return stored.ID, true, nil
 }
 
-// warn adds to res the warnings ws of entry e, stored from CSV line line.
-func (res *ImportResult) warn(line int, e Entry, ws []string) {
-	for _, w := range ws {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: entry %d %q: %s", line, e.ID, e.Name, w))
+// warn sets res.Warnings to the Warnings of the entries the import
+// stored as r loaded them (asLoaded), each naming its line.
+func (res *ImportResult) warn(r *Registry, stored []storedRow) {
+	res.Warnings = nil
+	for _, st := range stored {
+		e := r.asLoaded(st.e)
+		for _, w := range e.Warnings {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: entry %d %q: %s", st.line, e.ID, e.Name, w))
+		}
 	}
 }
 

@@ -199,3 +199,33 @@ func TestImportRefusesDeletedEntry(t *testing.T) {
 		t.Errorf("entries after the refused imports: %+v; want entry %d alone", es, ids[1])
 	}
 }
+
+// TestDeletedNames: DeletedNames names each deleted entry as its audit
+// trail last stored it (renamed before its deletion: the new name), and
+// no entry still stored.
+func TestDeletedNames(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	kept, err := r.Add(ctx, namedEntry("kept"), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := r.Add(ctx, namedEntry("old name"), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone.Name = "gone"
+	if gone, err = r.Update(ctx, gone, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Expire(ctx, gone.ID, "admin", testClock()); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Delete(ctx, gone.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.DeletedNames(ctx)
+	if err != nil || len(got) != 1 || !got["gone"] {
+		t.Errorf("DeletedNames = %v, %v; want gone alone (not %q, still stored)", got, err, kept.Name)
+	}
+}

@@ -141,7 +141,7 @@ func TestDroneBandWarning(t *testing.T) {
 	}{
 		{"CCTV bridge at 5.8 GHz", perimeterEntries()[0], []string{"5.8 GHz SRD", "5.8 GHz FPV", "no signature class", "authorises no drone", "authorised_drone"}},
 		{"staff AP at 2.4 GHz", perimeterEntries()[1], []string{"ISM 2.4 GHz", "no signature class"}},
-		{"named class", registry.Entry{Name: "AP wifi", Kind: registry.KindWiFiAP, ValidFrom: from,
+		{"named class", registry.Entry{Name: "AP wifi", Kind: registry.KindWiFiAP, ValidFrom: from, Rooms: []string{"OFFICE"}, // not the staff AP's places (TestOverlapWarning)
 			Signature: registry.Signature{Class: event.ClassWiFi, FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, nil},
 		// anywhere, always: since 2026-12-06 warned of (droneSiteWarning);
 		// in the yard, not
@@ -149,7 +149,7 @@ func TestDroneBandWarning(t *testing.T) {
 			Signature: registry.Signature{FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, []string{"authorises every drone emission of classes droneid",
 			"2400–2483.5 MHz anywhere on the site, outside the wall included, at every hour", "give it the rooms or zones"}},
 		{"authorised drone in the yard", registry.Entry{Name: "yard drone", Kind: registry.KindAuthorisedDrone, ValidFrom: from,
-			Zones: []string{"yard"}, Signature: registry.Signature{FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, nil},
+			Zones: []string{"yard"}, Signature: registry.Signature{FreqMinHz: 5725e6, FreqMaxHz: 5875e6}}, nil}, // not the inspection drone's band (TestOverlapWarning)
 		// in its office: anywhere, it would carry the phone warning
 		// (TestPhoneBandWarning)
 		{"official phone over E-GSM-900 UL (overlapping ISM 915 only where GSM is)", registry.Entry{Name: "governor's phone", Kind: registry.KindOfficialPhone, ValidFrom: from,

@@ -87,11 +87,16 @@ type Entry struct {
 	// than its author may think: one with no class whose band overlaps a
 	// drone band (433/868/915 MHz RC, 2.4 GHz, 5.8 GHz, 1.3 GHz video)
 	// authorises no drone there (droneWarning); one that may authorise a
-	// phone over a cellular uplink band, with no places or zones holding
-	// cells, authorises phone uplinks in every one of those cells
-	// (phoneWarning); one that authorises a drone class with no rooms or
+	// phone over a cellular uplink band, with no places, zones holding
+	// cells, or cells, authorises phone uplinks in every one of those
+	// cells (phoneWarning); one naming class lte, nr or umts over a
+	// cellular uplink may authorise few of a phone's detections, mostly
+	// published with class unknown (techClassWarning); one that authorises a drone class with no rooms or
 	// zones authorises every such drone in its band on the site, outside
-	// the wall included (droneSiteWarning). Set by Add, Update and every
+	// the wall included (droneSiteWarning); one of the same kind as
+	// another live entry, in an overlapping band and places, names it
+	// (overlapWarning, worked out at load against the others: Add,
+	// Update and the import answer with the entry as loaded). Set by Add, Update and every
 	// load, which logs it;
 	// never stored: ignored on input.
 	Warnings []string `json:"warnings,omitempty"`

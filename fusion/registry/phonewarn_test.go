@@ -3,6 +3,7 @@ package registry_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -18,14 +19,18 @@ import (
 
 // TestPhoneBandWarning: an entry that may authorise a phone's uplink (no
 // class, or a phone class) over a cellular uplink band, and that names no
-// places, or zones holding cells, authorises phone uplinks in every one of
-// those cells: it is taken (staff phones that roam the site are a real
-// need), still authorises, and carries a warning saying so, in Add's,
-// Get's and Update's answers and in the log at load. An entry limited to
-// rooms, to zones without cells, or naming a class no phone sends, and
+// places, zones holding cells, or cells, authorises phone uplinks in every
+// one of those cells: it is taken (staff phones that roam the site, an
+// in-cell phone system, are a real need), still authorises, and carries a
+// warning saying so, in Add's, Get's and Update's answers and in the log
+// at load; one naming cells says a contraband phone there on that band
+// raises no alert, and, wider than a carrier, to register the system's
+// own carrier. Until 2026-12-07 ten cells named one by one with the whole
+// LTE B20 uplink passed silently. An entry limited to rooms that are no
+// cells, to zones without cells, or naming a class no phone sends, and
 // one outside the uplinks, carry none. Without a site model the registry
-// cannot tell which zones hold cells, and warns of entries with no places
-// only.
+// cannot tell which rooms are cells or which zones hold cells, and warns
+// of entries with no places only.
 func TestPhoneBandWarning(t *testing.T) {
 	ctx := context.Background()
 	wing, err := site.LoadFile("../../testdata/sites/wing.yaml") // zone wing-b: 16 cells; zone yard: none
@@ -37,25 +42,40 @@ func TestPhoneBandWarning(t *testing.T) {
 		return registry.Entry{Name: name, Kind: registry.KindOfficialPhone, Rooms: rooms, Zones: zones, ValidFrom: from,
 			Signature: registry.Signature{Class: class, FreqMinHz: loHz, FreqMaxHz: hiHz}}
 	}
+	cells := func(from, to int) []string { // B2-05..B2-14
+		var ids []string
+		for i := from; i <= to; i++ {
+			ids = append(ids, fmt.Sprintf("B2-%02d", i))
+		}
+		return ids
+	}
 	tests := []struct {
 		name   string
 		site   *site.Site
 		e      registry.Entry
 		want   []string // substrings of the phone warning; nil: none
-		others int      // warnings besides it (the drone band's)
+		others int      // warnings besides it (the drone band's, the class's)
 	}{
 		{name: "staff phones, LTE B3 uplink, anywhere", site: wing, e: phone("staff phones", "", 1710e6, 1785e6, nil, nil),
 			want: []string{"authorises phone uplinks in every cell on the site", "no signature class", "1710–1785 MHz", "LTE B3 UL", "roam the site"}},
 		{name: "staff phones, 1.71-2.69 GHz, anywhere", site: wing, e: phone("staff phones wide", "", 1710e6, 2690e6, nil, nil),
 			want: []string{"every cell on the site", "LTE B3 UL", "LTE B1 UL", "LTE B7 UL", "LTE B40"}, others: 1},
 		{name: "one LTE channel, class lte, anywhere", site: wing, e: phone("governor's phone", event.ClassLTE, 1745e6, 1750e6, nil, nil),
-			want: []string{"every cell on the site", "class lte"}},
+			want: []string{"every cell on the site", "class lte"}, others: 1}, // techClassWarning's
 		{name: "class unknown (unconfirmed LTE/NR), B20, anywhere", site: wing, e: phone("b20 phones", event.ClassUnknown, 832e6, 862e6, nil, nil),
 			want: []string{"every cell on the site", "LTE B20 UL"}},
 		{name: "zone holding cells", site: wing, e: phone("wing phones", "", 1710e6, 1785e6, nil, []string{"wing-b"}),
 			want: []string{"every cell of zones wing-b (16 cells)"}},
 		{name: "zone without cells", site: wing, e: phone("yard phones", "", 1710e6, 1785e6, nil, []string{"yard"})},
-		{name: "rooms", site: wing, e: phone("tablet", "", 1710e6, 1785e6, []string{"B2-14"}, nil)},
+		{name: "a cell", site: wing, e: phone("in-cell phone", "", 1710e6, 1785e6, []string{"B2-14"}, nil),
+			want: []string{"authorises phone uplinks in the 1 cell it names (B2-14)", "a contraband phone there on that band raises no alert", "not the whole band (75 MHz wide)"}},
+		{name: "ten cells one by one, LTE B20", site: wing, e: phone("in-cell phones", "", 832e6, 862e6, cells(5, 14), nil),
+			want: []string{"the 10 cells it names (B2-05, B2-06, B2-07, B2-08, B2-09 and 5 more)", "LTE B20 UL, NR n20 UL 832–862 MHz",
+				"a contraband phone there on that band raises no alert", "register the system's own carrier (its channel, e.g. 10 MHz), not the whole band (30 MHz wide)"}},
+		{name: "the system's own carrier in ten cells", site: wing, e: phone("in-cell carrier", "", 847e6, 857e6, cells(5, 14), nil),
+			want: []string{"the 10 cells it names", "it cannot tell the system's own phones from a contraband phone on that band there"}},
+		{name: "a landing", site: wing, e: phone("landing phone", "", 1710e6, 1785e6, []string{"B2-landing"}, nil)},
+		{name: "no site model: cells unchecked", e: phone("in-cell phones", "", 832e6, 862e6, cells(5, 14), nil)},
 		{name: "rooms and a zone holding cells", site: wing, e: phone("tablet and wing", "", 1710e6, 1785e6, []string{"B2-14"}, []string{"wing-b"}),
 			want: []string{"every cell of zones wing-b"}},
 		{name: "downlink only", site: wing, e: phone("downlink", "", 1805e6, 1880e6, nil, nil)},

@@ -21,6 +21,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/english"
 	"github.com/rfwarden/rfwarden/internal/typedtext"
 )
 
@@ -197,14 +198,22 @@ func (r *Registry) reload(ctx context.Context) error {
 		case e.Problem != "":
 			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
 				msg: "registry: entry breaks the rules and authorises nothing until it is fixed", args: []any{"id", id, "name", e.Name, "problem", e.Problem}})
-		case len(e.Warnings) > 0:
-			found = append(found, loadProblem{id: id, key: strings.Join(e.Warnings, "; "), level: slog.LevelWarn,
-				msg: "registry: entry authorises other than it may seem", args: []any{"id", id, "name", e.Name, "warning", strings.Join(e.Warnings, "; ")}})
 		}
 		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load registry: %w", err)
+	}
+	now := r.now()
+	for i, e := range es {
+		if w := r.overlapWarning(e, es, now); w != "" {
+			e.Warnings = append(e.Warnings, w)
+			es[i] = e
+		}
+		if e.Problem == "" && len(e.Warnings) > 0 {
+			found = append(found, loadProblem{id: e.ID, key: strings.Join(e.Warnings, "; "), level: slog.LevelWarn,
+				msg: "registry: entry authorises other than it may seem", args: []any{"id", e.ID, "name", e.Name, "warning", strings.Join(e.Warnings, "; ")}})
+		}
 	}
 	var fresh []loadProblem
 	logged := make(map[int64]string, len(found))
@@ -252,12 +261,62 @@ func (r *Registry) decodeStored(id int64, body string) (Entry, error) {
 // warnings returns e's Warnings (nil when it has none).
 func (r *Registry) warnings(e Entry) []string {
 	var ws []string
-	for _, w := range []string{r.phoneWarning(e), r.droneWarning(e), droneSiteWarning(e)} {
+	for _, w := range []string{r.phoneWarning(e), r.techClassWarning(e), r.droneWarning(e), droneSiteWarning(e)} {
 		if w != "" {
 			ws = append(ws, w)
 		}
 	}
 	return ws
+}
+
+// overlapWarning names, for a live entry with no Problem, the other live
+// entries with no Problem in es of its kind whose class, band, places
+// and validity overlap its own (overlaps): each authorises what the other
+// does where they meet, so expiring or narrowing one leaves the other
+// authorising there. "" when there are none. It is a warning, not a
+// refusal: an entry renewed ahead of its predecessor's end overlaps it on
+// purpose. Until 2026-12-07 such entries were taken with no word
+// (TestOverlapWarning).
+func (r *Registry) overlapWarning(e Entry, es []Entry, now time.Time) string {
+	if e.Problem != "" || !isLive(e, now) {
+		return ""
+	}
+	var others []string
+	for _, o := range es {
+		if o.ID != e.ID && o.Kind == e.Kind && o.Problem == "" && isLive(o, now) && r.overlaps(e, o) {
+			others = append(others, fmt.Sprintf("entry %d %q (%s–%s MHz)", o.ID, o.Name, mhz(o.Signature.FreqMinHz), mhz(o.Signature.FreqMaxHz)))
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("overlaps %s: the same kind of device (%s) in an overlapping band and places, so expiring or narrowing one leaves the other authorising there; "+
+		"keep one, or set their bands or places apart", shortList(others, 3), e.Kind)
+}
+
+// overlaps reports whether a and b may authorise one detection: their
+// classes (one empty, or the same), bands, validity and places meet
+// (either names none, they share a room or a zone, or one's room lies in
+// the other's zone, as the site model has it). Weekly schedules are not
+// compared.
+func (r *Registry) overlaps(a, b Entry) bool {
+	sa, sb := a.Signature, b.Signature
+	switch {
+	case sa.Class != "" && sb.Class != "" && sa.Class != sb.Class:
+		return false
+	case max(sa.FreqMinHz, sb.FreqMinHz) >= min(sa.FreqMaxHz, sb.FreqMaxHz):
+		return false
+	case !a.ValidUntil.IsZero() && !a.ValidUntil.After(b.ValidFrom), !b.ValidUntil.IsZero() && !b.ValidUntil.After(a.ValidFrom):
+		return false
+	}
+	anywhere := func(e Entry) bool { return len(e.Rooms) == 0 && len(e.Zones) == 0 }
+	inZones := func(rooms, zones []string) bool {
+		return r.site != nil && slices.ContainsFunc(rooms, func(id string) bool { return slices.Contains(zones, r.site.ZoneOf(id)) })
+	}
+	return anywhere(a) || anywhere(b) ||
+		slices.ContainsFunc(a.Rooms, func(id string) bool { return slices.Contains(b.Rooms, id) }) ||
+		slices.ContainsFunc(a.Zones, func(z string) bool { return slices.Contains(b.Zones, z) }) ||
+		inZones(a.Rooms, b.Zones) || inZones(b.Rooms, a.Zones)
 }
 
 // isPhoneClass reports whether class is one a phone's uplink is reported
@@ -272,30 +331,42 @@ func isPhoneClass(class string) bool {
 // phoneWarning says, for an entry that may authorise a phone's uplink (no
 // class, or a phone class: isPhoneClass) whose band overlaps a cellular
 // uplink band of the default band plan (uplink or TDD), and that names no
-// rooms or zones, or zones holding cells, that it authorises phone
-// uplinks in every cell on the site (or of those zones): a phone used in
-// any of them on that band raises no alert. "" otherwise. Such an entry
-// ("the new staff phones", official_phone, 1710–1785 MHz, anywhere) is
-// what a site registers for staff phones that roam the whole site, so it
-// is taken, with this warning, not refused; where the registry has no
-// site model (Options.Site nil) only an entry with no places is warned
-// of, zones being unchecked.
+// rooms or zones, zones holding cells, or cells, that it authorises phone
+// uplinks in every cell on the site (or of those zones, or the cells it
+// names): a phone used in any of them on that band raises no alert. ""
+// otherwise. Such an entry ("the new staff phones", official_phone,
+// 1710–1785 MHz, anywhere) is what a site registers for staff phones that
+// roam the whole site, and one naming cells ("official_phone", 832–862
+// MHz, the ten cells of a landing) is an in-cell phone system's, so it is
+// taken, with this warning, not refused: a contraband phone on the band in
+// those cells cannot be told from the system's own. Until 2026-12-07 an
+// entry naming cells one by one passed silently, and the whole LTE B20
+// uplink so registered in ten cells authorised the contraband handset in
+// one of them (TestPhoneBandWarning). Where the registry has no site model
+// (Options.Site nil) only an entry with no places is warned of, rooms and
+// zones being unchecked.
 func (r *Registry) phoneWarning(e Entry) string {
 	s := e.Signature
 	if s.Class != "" && !isPhoneClass(s.Class) {
 		return ""
 	}
-	if len(e.Rooms) > 0 && len(e.Zones) == 0 {
+	names := r.uplinksOf(s)
+	if len(names) == 0 {
 		return ""
 	}
+	class := "no signature class"
+	if s.Class != "" {
+		class = "class " + s.Class
+	}
 	var where string
+	cellsOnly := false
 	switch {
 	case len(e.Rooms) == 0 && len(e.Zones) == 0:
 		where = "every cell on the site (it names no rooms or zones)"
 	case r.site == nil:
 		return ""
 	default:
-		var zones []string
+		var wheres, zones []string
 		cells := 0
 		for _, z := range e.Zones {
 			n := 0
@@ -308,13 +379,75 @@ func (r *Registry) phoneWarning(e Entry) string {
 				zones, cells = append(zones, z), cells+n
 			}
 		}
-		if len(zones) == 0 {
+		if len(zones) > 0 {
+			wheres = append(wheres, fmt.Sprintf("every cell of zones %s (%d cells)", strings.Join(zones, ", "), cells))
+		}
+		var named []string
+		for _, id := range e.Rooms {
+			if rm, ok := r.site.Room(id); ok && rm.Kind == site.KindCell {
+				named = append(named, id)
+			}
+		}
+		if len(named) > 0 {
+			wheres = append(wheres, fmt.Sprintf("the %d %s it names (%s)", len(named), english.Plural(len(named), "cell", "cells"), shortList(named, 5)))
+		}
+		if len(wheres) == 0 {
 			return ""
 		}
-		where = fmt.Sprintf("every cell of zones %s (%d cells)", strings.Join(zones, ", "), cells)
+		where, cellsOnly = strings.Join(wheres, " and "), len(zones) == 0
 	}
-	// the overlapped bands, the names of one range together (DCS-1800 UL,
-	// LTE B3 UL and NR n3 UL are all 1710–1785 MHz)
+	if cellsOnly {
+		remedy := "it cannot tell the system's own phones from a contraband phone on that band there"
+		if s.FreqMaxHz-s.FreqMinHz > maxCarrierHz {
+			remedy = fmt.Sprintf("register the system's own carrier (its channel, e.g. 10 MHz), not the whole band (%s MHz wide)", mhz(s.FreqMaxHz-s.FreqMinHz))
+		}
+		return fmt.Sprintf("authorises phone uplinks in %s: %s, and its band %s–%s MHz overlaps cellular uplinks (%s), "+
+			"so a contraband phone there on that band raises no alert; %s",
+			where, class, mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, "; "), remedy)
+	}
+	return fmt.Sprintf("authorises phone uplinks in %s: %s, and its band %s–%s MHz overlaps cellular uplinks (%s), "+
+		"so a phone used there on those bands raises no alert; keep it only for phones that must be used anywhere (staff phones that roam the site), "+
+		"else give it the rooms or zones where they are used", where, class, mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, "; "))
+}
+
+// techClassWarning says, for an entry whose class names a cellular
+// technology a classifier seldom confirms in a handset's uplink (lte, nr,
+// umts) and whose band overlaps a cellular uplink band, that it may
+// authorise few or none of the phone's detections, and what to do; ""
+// otherwise. A handset's uplink whose LTE or NR numerology the classifier
+// does not confirm (a burst too short, a band LTE and NR share: LTE B20,
+// B3, B1, B7 and more) is published with class unknown ("LTE/NR uplink"),
+// and a handset falls back between technologies: an in-cell phone system
+// registered with class lte over LTE B20 matched none of 168 detections
+// of its phones, which kept raising alerts. docs/alerts.md said to leave
+// the class empty; until 2026-12-07 nothing told the admin who did not
+// (TestTechClassWarning).
+func (r *Registry) techClassWarning(e Entry) string {
+	s := e.Signature
+	if !slices.Contains([]string{event.ClassLTE, event.ClassNR, event.ClassUMTS}, s.Class) {
+		return ""
+	}
+	names := r.uplinksOf(s)
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("class %s over cellular uplinks (%s) may authorise few or none of a phone's uplink detections: "+
+		"a handset's uplink is published with class %s (\"LTE/NR uplink\") whenever the classifier does not confirm its numerology (short bursts, a band LTE and NR share), "+
+		"and a handset falls back between technologies, so the phones it is meant for raise alerts; "+
+		"leave the class empty (any class but a drone one) and let the band and rooms do the work",
+		s.Class, strings.Join(names, "; "), event.ClassUnknown)
+}
+
+// maxCarrierHz is the widest single LTE carrier (20 MHz): an entry naming
+// cells over a wider stretch of a cellular uplink registers more than an
+// in-cell system's own carrier (phoneWarning).
+const maxCarrierHz = 20e6
+
+// uplinksOf names the cellular uplink (or TDD) bands of the default band
+// plan that s's band overlaps, the names of one range together (DCS-1800
+// UL, LTE B3 UL and NR n3 UL are all 1710–1785 MHz): "DCS-1800 UL, LTE B3
+// UL, NR n3 UL 1710–1785 MHz"; nil when it overlaps none.
+func (r *Registry) uplinksOf(s Signature) []string {
 	var ranges []string
 	byRange := map[string][]string{}
 	for _, b := range r.uplinks {
@@ -326,20 +459,20 @@ func (r *Registry) phoneWarning(e Entry) string {
 			byRange[rg] = append(byRange[rg], b.Name)
 		}
 	}
-	if len(ranges) == 0 {
-		return ""
-	}
 	names := make([]string, len(ranges))
 	for i, rg := range ranges {
 		names[i] = strings.Join(byRange[rg], ", ") + " " + rg
 	}
-	class := "no signature class"
-	if s.Class != "" {
-		class = "class " + s.Class
+	return names
+}
+
+// shortList joins the first most of items with ", " and says how many
+// more there are: "L1-S01, L1-S02 and 8 more".
+func shortList(items []string, most int) string {
+	if len(items) <= most {
+		return strings.Join(items, ", ")
 	}
-	return fmt.Sprintf("authorises phone uplinks in %s: %s, and its band %s–%s MHz overlaps cellular uplinks (%s), "+
-		"so a phone used there on those bands raises no alert; keep it only for phones that must be used anywhere (staff phones that roam the site), "+
-		"else give it the rooms or zones where they are used", where, class, mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, "; "))
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:most], ", "), len(items)-most)
 }
 
 // droneWarning says, for an entry with no signature class that is not
@@ -795,7 +928,21 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 	}); err != nil {
 		return Entry{}, err
 	}
-	return added, nil
+	return r.asLoaded(added), nil
+}
+
+// asLoaded returns e with the Warnings of the registry's loaded copy of
+// it, when it holds e as stored (the same Revision): those compare it
+// with the other entries (overlapWarning), which a change's own cannot
+// before it is committed and loaded. e as it is otherwise (a reload that
+// failed).
+func (r *Registry) asLoaded(e Entry) Entry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if i := slices.IndexFunc(r.entries, func(l Entry) bool { return l.ID == e.ID }); i >= 0 && r.entries[i].Revision == e.Revision {
+		e.Warnings = r.entries[i].Warnings
+	}
+	return e
 }
 
 // prepareAdd returns e as Add stores it (added by user, times in UTC, a
@@ -842,7 +989,7 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	}); err != nil {
 		return Entry{}, err
 	}
-	return got, nil
+	return r.asLoaded(got), nil
 }
 
 // update is Update in c, but for the check of its device against the
@@ -997,6 +1144,33 @@ func (c *change) delete(ctx context.Context, id int64, user string) error {
 // audit log shows.
 func (r *Registry) History(ctx context.Context, id int64) ([]store.AuditEntry, error) {
 	return r.audit.AuditLog(ctx, store.AuditFilter{Object: objectName(id), Prefix: "registry."})
+}
+
+// DeletedNames returns the names of the entries deleted (Delete), each
+// as its audit trail last stored it before the deletion (the after of its
+// newest registry.* row that has one); a deleted entry whose earlier rows
+// the audit log's retention has removed is not named. The demo reads it
+// so as not to register again a device an admin deleted.
+func (r *Registry) DeletedNames(ctx context.Context) (map[string]bool, error) {
+	dels, err := r.audit.AuditLog(ctx, store.AuditFilter{Prefix: "registry.delete"})
+	if err != nil {
+		return nil, fmt.Errorf("read deleted registry entries: %w", err)
+	}
+	names := map[string]bool{}
+	for _, d := range dels {
+		trail, err := r.audit.AuditLog(ctx, store.AuditFilter{Object: d.Object, Prefix: "registry.", BeforeID: d.ID})
+		if err != nil {
+			return nil, fmt.Errorf("read the audit trail of deleted %s: %w", d.Object, err)
+		}
+		for _, a := range trail { // newest first
+			var e Entry
+			if a.After != "" && json.Unmarshal([]byte(a.After), &e) == nil {
+				names[e.Name] = true
+				break
+			}
+		}
+	}
+	return names, nil
 }
 
 // encode returns e as stored: without Problem and Warnings, which are

@@ -45,6 +45,8 @@ type change struct {
 	// (keyOf): added, or updated to another device or back to life.
 	// refuseDuplicates checks them against the others before commit.
 	fresh []Entry
+	// imported are the entries a CSV import stored, by line (ImportCSV)
+	imported []storedRow
 }
 
 // write runs fn in one transaction on the registry's database, and

@@ -23,9 +23,12 @@ func cross(o, a, b Point) float64 { return (a.X-o.X)*(b.Y-o.Y) - (a.Y-o.Y)*(b.X-
 func segmentsCross(a, b, c, d Point) bool {
 	d1 := cross(c, d, a)
 	d2 := cross(c, d, b)
+	if !((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) {
+		return false
+	}
 	d3 := cross(a, b, c)
 	d4 := cross(a, b, d)
-	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
+	return (d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)
 }
 
 // selfIntersects reports whether two non-adjacent edges of polygon p cross.
@@ -128,6 +131,126 @@ func (s *Site) WallLossDB(floor string, a, b Point) float64 {
 	return loss
 }
 
+// WallFan holds the walls of one floor as seen from one point, sorted into
+// sectors by their direction from it, for many wall losses from that point
+// (a sensor's path-loss table): LossDB tests only the walls of the sector
+// its end point lies in.
+type WallFan struct {
+	from Point
+	// start[k]:start[k+1] are sector k's walls in walls, in site order.
+	start []int32
+	walls []fanWall
+}
+
+// fanWall is one wall of a WallFan.
+type fanWall struct {
+	a, b   Point
+	lossDB float64
+	// near2 is less than the squared distance from the fan's point to the
+	// wall: a path shorter than its root cannot reach the wall.
+	near2 float64
+}
+
+// fanSectors is the number of sectors of a WallFan (each 0.4-1.4°: they
+// are equal steps of pseudoAngle).
+const fanSectors = 512
+
+// pseudoAngle returns a number in [0, 4) that grows with the direction of
+// (dx, dy) counter-clockwise from +x, without atan2's cost; NaN for (0, 0).
+func pseudoAngle(dx, dy float64) float64 {
+	p := dy / (math.Abs(dx) + math.Abs(dy))
+	switch {
+	case dx < 0:
+		return 2 - p
+	case dy < 0:
+		return 4 + p
+	}
+	return p
+}
+
+// fanSector returns the sector of the direction (dx, dy) ((0, 0): 0).
+func fanSector(dx, dy float64) int {
+	k := int(pseudoAngle(dx, dy) * (fanSectors / 4))
+	if k < 0 || k >= fanSectors { // NaN, or 4 by rounding
+		k = 0
+	}
+	return k
+}
+
+// WallFan returns the walls of floor indexed for paths from point from.
+// Its LossDB(b) is WallLossDB(floor, from, b), to the bit.
+//
+// A wall goes into the sectors its end points' directions span (the
+// shorter way round) and one more on each side, which absorbs any rounding
+// of a direction many times over; a wall that spans 90° or more (one near
+// the point) goes into every sector. A path can only cross a wall in
+// a direction between the wall's end points, so LossDB tests every wall
+// that path can cross, and adds their losses in the same (site) order.
+func (s *Site) WallFan(floor string, from Point) *WallFan {
+	type span struct{ k0, n int } // sectors k0, k0+1, ... (mod fanSectors), n of them
+	var walls []fanWall
+	var spans []span
+	count := make([]int32, fanSectors+1)
+	for _, w := range s.Walls {
+		if w.Floor != floor {
+			continue
+		}
+		ax, ay, bx, by := w.A.X-from.X, w.A.Y-from.Y, w.B.X-from.X, w.B.Y-from.Y
+		sp := span{0, fanSectors}
+		if ax*bx+ay*by > 0 { // less than 90° apart
+			ka, kb := fanSector(ax, ay), fanSector(bx, by)
+			if ax*by-ay*bx < 0 { // B is clockwise of A: go from B to A
+				ka, kb = kb, ka
+			}
+			if kb < ka {
+				kb += fanSectors
+			}
+			if n := kb - ka + 3; n < fanSectors {
+				sp = span{ka - 1 + fanSectors, n}
+			}
+		}
+		near := DistanceM([]Point{w.A, w.B}, from)
+		near2 := 0.0 // a path shorter than 1 mm is tested anyway
+		if near > 1e-3 {
+			near2 = 0.99 * near * near
+		}
+		walls = append(walls, fanWall{a: w.A, b: w.B, lossDB: w.LossDB, near2: near2})
+		spans = append(spans, sp)
+		for i := range sp.n {
+			count[(sp.k0+i)%fanSectors+1]++
+		}
+	}
+	f := &WallFan{from: from, start: count}
+	for k := range fanSectors {
+		f.start[k+1] += f.start[k]
+	}
+	f.walls = make([]fanWall, f.start[fanSectors])
+	next := slices.Clone(f.start[:fanSectors])
+	for i, sp := range spans {
+		for j := range sp.n {
+			k := (sp.k0 + j) % fanSectors
+			f.walls[next[k]] = walls[i]
+			next[k]++
+		}
+	}
+	return f
+}
+
+// LossDB returns the summed loss in dB of the fan's walls that the straight
+// path from its point to b crosses.
+func (f *WallFan) LossDB(b Point) float64 {
+	dx, dy := b.X-f.from.X, b.Y-f.from.Y
+	k := fanSector(dx, dy)
+	r2 := dx*dx + dy*dy
+	var loss float64
+	for _, w := range f.walls[f.start[k]:f.start[k+1]] {
+		if r2 >= w.near2 && segmentsCross(f.from, b, w.a, w.b) {
+			loss += w.lossDB
+		}
+	}
+	return loss
+}
+
 // Zones returns the zones of the site's rooms, sorted, each once: those an
 // alert can name (a sensor's zones are among them: Validate).
 func (s *Site) Zones() []string {
@@ -183,4 +306,59 @@ func (s *Site) SensorsInZone(zone string) []string {
 		}
 	}
 	return ids
+}
+
+// Overlaps reports whether polygons a and b share some area, as far as
+// their outlines tell: two of their edges cross, or one holds a point
+// inside the other (InnerPoint). Rooms that only meet along a wall do not overlap; two
+// that coincide do. Two outlines that share area only through edges
+// running along each other and corners on edges (a square and the same
+// square slid by part of a side) can be missed.
+func Overlaps(a, b []Point) bool {
+	alo, ahi := Bounds(a)
+	blo, bhi := Bounds(b)
+	if alo.X >= bhi.X || blo.X >= ahi.X || alo.Y >= bhi.Y || blo.Y >= ahi.Y {
+		return false
+	}
+	for i := range a {
+		for j := range b {
+			if segmentsCross(a[i], a[(i+1)%len(a)], b[j], b[(j+1)%len(b)]) {
+				return true
+			}
+		}
+	}
+	return insideOf(a, b) || insideOf(b, a)
+}
+
+// insideOf reports whether an inner point of polygon p (InnerPoint)
+// lies inside q.
+func insideOf(p, q []Point) bool {
+	m, ok := InnerPoint(p)
+	return ok && Contains(q, m)
+}
+
+// InnerPoint returns a point inside polygon p: the mean of its corners,
+// or, for a polygon that does not hold it (an L), the point of a 20 × 20
+// grid over its bounding box nearest it that p holds; false when none is.
+func InnerPoint(p []Point) (Point, bool) {
+	var m Point
+	for _, v := range p {
+		m.X += v.X / float64(len(p))
+		m.Y += v.Y / float64(len(p))
+	}
+	if Contains(p, m) {
+		return m, true
+	}
+	lo, hi := Bounds(p)
+	best, bestD := m, math.Inf(1)
+	dx, dy := (hi.X-lo.X)/20, (hi.Y-lo.Y)/20
+	for i := range 20 {
+		for j := range 20 {
+			q := Point{X: lo.X + (float64(i)+0.5)*dx, Y: lo.Y + (float64(j)+0.5)*dy}
+			if d := math.Hypot(q.X-m.X, q.Y-m.Y); d < bestD && Contains(p, q) {
+				best, bestD = q, d
+			}
+		}
+	}
+	return best, !math.IsInf(bestD, 1)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -260,4 +261,113 @@ func FuzzLoad(f *testing.F) {
 			s.WallLossDB(r.Floor, lo, hi)
 		}
 	})
+}
+
+// TestWallFan: a WallFan's loss equals WallLossDB's, to the bit, from
+// points in the test wing's rooms, on its walls, at their ends and next to
+// them, and in random sites where walls pass through, end at or point at
+// the fan's point and paths run along walls.
+func TestWallFan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	wing := loadWing(t)
+	grid := func() float64 { return float64(rng.IntN(41)-20) / 2 } // on a 0.5 m lattice, like the walls
+	random := func() float64 { return 40*rng.Float64() - 20 }
+	crossed := 0
+	for i := range 400 {
+		s := wing
+		if i%2 == 1 {
+			s = &Site{}
+			for range 1 + rng.IntN(60) {
+				w := Wall{Floor: "g", A: Point{grid(), grid()}, LossDB: float64(1+rng.IntN(20)) + rng.Float64()}
+				switch rng.IntN(3) {
+				case 0: // axis-aligned
+					w.B = w.A
+					if rng.IntN(2) == 0 {
+						w.B.X = grid()
+					} else {
+						w.B.Y = grid()
+					}
+				case 1:
+					w.B = Point{grid(), grid()}
+				default:
+					w.A, w.B = Point{random(), random()}, Point{random(), random()}
+				}
+				s.Walls = append(s.Walls, w, Wall{Floor: "other", A: w.A, B: w.B, LossDB: 100})
+			}
+		}
+		var from Point
+		switch w := s.Walls[rng.IntN(len(s.Walls))]; rng.IntN(4) {
+		case 0:
+			from = Point{grid(), grid()}
+		case 1:
+			from = Point{random(), random()}
+		case 2: // on a wall, or on its line
+			t := float64(rng.IntN(5)-1) / 2
+			from = Point{w.A.X + t*(w.B.X-w.A.X), w.A.Y + t*(w.B.Y-w.A.Y)}
+		default:
+			from = w.A
+		}
+		if i%2 == 1 && rng.IntN(3) == 0 { // a wall through the point, one ending at it, one pointing at it
+			d := Point{random(), random()}
+			s.Walls = append(s.Walls,
+				Wall{Floor: "g", A: Point{from.X - d.X, from.Y - d.Y}, B: Point{from.X + d.X, from.Y + d.Y}, LossDB: 3},
+				Wall{Floor: "g", A: from, B: d, LossDB: 5},
+				Wall{Floor: "g", A: Point{from.X + d.X, from.Y + d.Y}, B: Point{from.X + 2*d.X, from.Y + 2*d.Y}, LossDB: 7})
+		}
+		fan := s.WallFan("g", from)
+		for range 200 {
+			var b Point
+			switch w := s.Walls[rng.IntN(len(s.Walls))]; rng.IntN(5) {
+			case 0:
+				b = Point{grid(), grid()}
+			case 1:
+				b = Point{random(), random()}
+			case 2: // on a wall's line, its ends and beyond
+				t := float64(rng.IntN(9)-2) / 4
+				b = Point{w.A.X + t*(w.B.X-w.A.X), w.A.Y + t*(w.B.Y-w.A.Y)}
+			case 3: // along the direction of a wall's end, before and beyond it
+				t := []float64{0.5, 0.999999, 1, 1.000001, 2}[rng.IntN(5)]
+				b = Point{from.X + t*(w.B.X-from.X), from.Y + t*(w.B.Y-from.Y)}
+			default:
+				b = from
+			}
+			got, want := fan.LossDB(b), s.WallLossDB("g", from, b)
+			if math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("site %d, from %v to %v: fan %v, WallLossDB %v", i, from, b, got, want)
+			}
+			if want > 0 {
+				crossed++
+			}
+		}
+	}
+	if crossed < 20000 {
+		t.Errorf("only %d of 80000 paths crossed a wall", crossed)
+	}
+}
+
+// TestOverlaps: rooms that share area overlap, those that only meet along
+// a wall or a corner do not.
+func TestOverlaps(t *testing.T) {
+	sq := func(x, y, w, h float64) []Point {
+		return []Point{{X: x, Y: y}, {X: x + w, Y: y}, {X: x + w, Y: y + h}, {X: x, Y: y + h}}
+	}
+	for _, tc := range []struct {
+		name string
+		a, b []Point
+		want bool
+	}{
+		{"yard around a cell", sq(0, 0, 4, 3), sq(-15, -15, 42, 36), true},
+		{"cell around nothing: the yard inside out", sq(-15, -15, 42, 36), sq(0, 0, 4, 3), true},
+		{"cells sharing a wall", sq(0, 0, 4, 3), sq(4, 0, 4, 3), false},
+		{"cells sharing a corner", sq(0, 0, 4, 3), sq(4, 3, 4, 3), false},
+		{"cell in the yard's corner", sq(0, 0, 4, 3), sq(0, 0, 10, 10), true},
+		{"the same cell twice", sq(0, 0, 4, 3), sq(0, 0, 4, 3), true},
+		{"crossing in part", sq(0, 0, 4, 3), sq(2, 1, 4, 3), true},
+		{"a cross", sq(0, 1, 6, 1), sq(2, 0, 1, 4), true},
+		{"apart", sq(0, 0, 4, 3), sq(10, 0, 4, 3), false},
+	} {
+		if got := Overlaps(tc.a, tc.b); got != tc.want {
+			t.Errorf("%s: Overlaps = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -103,9 +103,9 @@ func WaitHeatRebuilt(ctx context.Context, s *Influx) (int, error) {
 	return s.rebuildChunks, nil
 }
 
-// IncidentsQuery is Incidents' query for site and [since, until).
-func IncidentsQuery(site string, since, until int64, limit int) (string, []any) {
-	return incidentsQuery(site, since, until, limit)
+// IncidentsQuery is Incidents' query for site, state and [since, until).
+func IncidentsQuery(site, state string, since, until int64, limit int) (string, []any) {
+	return incidentsQuery(site, state, since, until, limit)
 }
 
 // ProtectedQuery is ProtectedDetections' query for site.

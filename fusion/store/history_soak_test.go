@@ -51,7 +51,8 @@ func queryPlan(t testing.TB, s *store.SQLite, q string, args ...any) string {
 func TestSQLiteHistoryQueriesIndexed(t *testing.T) {
 	s := openSQLite(t)
 	week := time.Now().Add(-7 * 24 * time.Hour).UnixNano()
-	incidents, incArgs := store.IncidentsQuery("site1", week, int64(1)<<62, 200)
+	incidents, incArgs := store.IncidentsQuery("site1", "", week, int64(1)<<62, 200)
+	open, openArgs := store.IncidentsQuery("site1", store.IncidentOpen, 0, int64(1)<<62, 200)
 	protected, protArgs := store.ProtectedQuery("site1")
 	everySite, _ := store.ProtectedQuery("")
 	tests := []struct {
@@ -65,6 +66,8 @@ func TestSQLiteHistoryQueriesIndexed(t *testing.T) {
 		// store.SQLite.Incidents: GET /api/v1/incidents (a week by default),
 		// incidents/export.csv (window or from/to)
 		{"incidents of a window", incidents, incArgs, []string{"incident"}},
+		// GET /api/v1/incidents?state=open: every open incident, however old
+		{"open incidents", open, openArgs, []string{"incident USING INDEX incident_open"}},
 		// store.SQLite.PruneAlerts, hourly: the closed incidents past alert_days
 		{"incidents past alert_days", store.PruneIncidentsQuery, []any{"site1", week, 5000}, []string{"incident"}},
 		// and the resolved alerts past alert_days but the open cases'

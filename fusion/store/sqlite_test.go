@@ -1257,3 +1257,91 @@ func TestSQLiteStoreLastFix(t *testing.T) {
 		t.Errorf("an alert not stored after StoreLastFix: %v, want ErrNotFound", err)
 	}
 }
+
+// TestSQLiteIncidentsByState: IncidentFilter.State keeps the open or the
+// closed incidents, newest first, an open one however old; none keeps
+// both, and another state is refused. The dashboard's ?state=open read
+// every incident kept and kept the open ones itself.
+func TestSQLiteIncidentsByState(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	for i, id := range []string{"old-open", "closed", "other-site", "new-open"} {
+		site := "site1"
+		if id == "other-site" {
+			site = "site2"
+		}
+		if err := s.UpsertIncident(ctx, store.Incident{ID: id, Site: site, Kind: "illicit_phone", State: store.IncidentOpen, OpenedNS: int64(i + 1), UpdatedNS: int64(i + 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CloseIncident(ctx, "closed", "analyst", store.IncidentOutcomes[0], "", time.Unix(0, 5)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		site, state string
+		since       time.Time
+		want        string
+	}{
+		{"site1", store.IncidentOpen, time.Time{}, "new-open old-open"},
+		{"site1", store.IncidentOpen, time.Unix(0, 3), "new-open"},
+		{"site1", store.IncidentClosed, time.Time{}, "closed"},
+		{"site1", "", time.Time{}, "closed new-open old-open"}, // closed at 5
+		{"", store.IncidentOpen, time.Time{}, "new-open other-site old-open"},
+	} {
+		incs, err := s.Incidents(ctx, store.IncidentFilter{Site: tc.site, State: tc.state, Since: tc.since})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, i := range incs {
+			got = append(got, i.ID)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("site %q state %q since %v: %v, want %s", tc.site, tc.state, tc.since, got, tc.want)
+		}
+	}
+	if _, err := s.Incidents(ctx, store.IncidentFilter{Site: "site1", State: "firing"}); err == nil || !strings.Contains(err.Error(), `state "firing"`) {
+		t.Errorf("state firing: %v, want refused, naming it", err)
+	}
+}
+
+// TestSQLiteCount: CountAlerts and CountIncidents count what Alerts and
+// Incidents return for a filter, up to its Limit.
+func TestSQLiteCount(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	for i := range 5 {
+		a := event.Alert{Schema: 1, ID: fmt.Sprint("a", i), Site: "site1", Rule: "r", Severity: event.SeverityCritical, State: event.AlertFiring, UpdatedNS: int64(i + 1)}
+		if err := s.UpsertAlert(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpsertIncident(ctx, store.Incident{ID: fmt.Sprint("i", i), Site: "site1", State: store.IncidentOpen, UpdatedNS: int64(i + 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		since time.Time
+		limit int
+		want  int
+	}{
+		{"all", time.Time{}, 0, 5},
+		{"since 3", time.Unix(0, 3), 0, 3},
+		{"up to 4", time.Time{}, 4, 4},
+	} {
+		na, err := s.CountAlerts(ctx, store.AlertFilter{Site: "site1", Since: tc.since, Limit: tc.limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ni, err := s.CountIncidents(ctx, store.IncidentFilter{Site: "site1", Since: tc.since, Limit: tc.limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if na != tc.want || ni != tc.want {
+			t.Errorf("%s: %d alerts, %d incidents, want %d of each", tc.name, na, ni, tc.want)
+		}
+	}
+	if n, err := s.CountIncidents(ctx, store.IncidentFilter{Site: "site1", State: store.IncidentClosed}); n != 0 || err != nil {
+		t.Errorf("closed incidents: %d, %v, want 0", n, err)
+	}
+}

@@ -252,9 +252,10 @@ type AlertFilter struct {
 
 // IncidentFilter selects a site's incidents by when they were last
 // updated: at or after Since, before Until (zero: no end), at most Limit
-// (the store's most for 0).
+// (the store's most for 0), and by State.
 type IncidentFilter struct {
 	Site  string // "" for every site
+	State string // IncidentOpen, IncidentClosed; "" for both
 	Since time.Time
 	Until time.Time
 	Limit int

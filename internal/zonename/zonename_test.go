@@ -1,4 +1,4 @@
-package dashboard
+package zonename
 
 import (
 	"errors"
@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// TestZoneName: the UI is given the IANA name of the site's zone; time.Local
+// TestOf: the UI is given the IANA name of the site's zone; time.Local
 // is named from $TZ or the /etc/localtime link, as Go loaded it, and a
 // zone without a loadable name gives "" (the UI then uses its offset).
-func TestZoneName(t *testing.T) {
+func TestOf(t *testing.T) {
 	london, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		t.Skipf("no zone data: %v", err)
@@ -45,7 +45,7 @@ func TestZoneName(t *testing.T) {
 		{given: "a fixed offset without a name", loc: time.FixedZone("", 3600), env: unset, readlink: link(""), want: ""},
 	} {
 		t.Run(tc.given, func(t *testing.T) {
-			if got := zoneName(tc.loc, tc.env, tc.readlink); got != tc.want {
+			if got := Of(tc.loc, tc.env, tc.readlink); got != tc.want {
 				t.Errorf("when named, expect %q, got %q", tc.want, got)
 			}
 		})
