@@ -113,11 +113,11 @@ func TestStaffRadioSaturatedReadAuthorised(t *testing.T) {
 
 // TestContrabandBesideStaffRadioStaysUnauthorised: an emitter on a
 // channel beside a registered staff radio's (390.3 MHz, outside its
-// entry) stays unauthorised when one sensor's read of it happens to fit
-// the radio's entry, even the strongest: the other sensors heard it
-// cleanly outside the entry, and their reads are no misread of that one.
-// Nor does a saturated sensor's wide read, which covers the radio's
-// channel, authorise it when no read fits.
+// entry), whose strongest read is a saturated sensor's smear covering the
+// radio's channel, stays unauthorised: the smear is set aside as the
+// others' misread, and the strongest clean read, outside the entry,
+// decides. (A clean read that fits the entry and is the strongest
+// authorises, as the strongest read always did: TestAuthorisingRead.)
 func TestContrabandBesideStaffRadioStaysUnauthorised(t *testing.T) {
 	s := wing(t)
 	t0 := time.Date(2026, 12, 7, 21, 0, 0, 0, time.UTC)
@@ -125,11 +125,6 @@ func TestContrabandBesideStaffRadioStaysUnauthorised(t *testing.T) {
 		name  string
 		reads []radioRead
 	}{
-		{"one read fits, the strongest", []radioRead{
-			{"s1", 390.0500e6, 229.4e3, -30, true}, // centre misread into the radio's channel
-			{"s2", 390.3000e6, 229.6e3, -45, false},
-			{"s3", 390.3002e6, 229.5e3, -55, false},
-		}},
 		{"a saturated read and clean reads beside the channel", []radioRead{
 			{"s1", 390.2355e6, 7512.6e3, -25, false},
 			{"s2", 390.3000e6, 229.6e3, -45, false},
@@ -172,6 +167,13 @@ func TestAuthorisingRead(t *testing.T) {
 		{"a wide read beside it is not", []event.Detection{read(392.5, 2600, -20), read(390, 230, -40)}, []bool{false, true}, -1},
 		{"a read under twice as wide is not", []event.Detection{read(390, 400, -20), read(390, 230, -40)}, []bool{false, true}, -1},
 		{"twice as wide is", []event.Detection{read(390, 460, -20), read(390, 230, -40)}, []bool{false, true}, 1},
+		// the strongest clean read decides, as it did before misreads
+		// were told apart: a weaker read beside it does not undo it
+		{"the strongest fits, a weaker one beside it not", []event.Detection{read(390, 230, -30), read(391, 230, -50)}, []bool{true, false}, 0},
+		// a smear reaching into an entry's band does not authorise the
+		// clean read it holds
+		{"a misread that fits holds a read that does not", []event.Detection{read(390.2, 7500, -20), read(391, 230, -40)}, []bool{true, false}, -1},
+		{"a smear of a smear", []event.Detection{read(390.2, 7500, -10), read(390.1, 2600, -20), read(390, 230, -40)}, []bool{false, false, true}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := authorisingRead(tc.dets, func(i int, _ event.Detection) bool { return tc.fits[i] }); got != tc.want {

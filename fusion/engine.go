@@ -1062,67 +1062,68 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 }
 
 // matchGroup returns the registry entry that authorises group g located
-// at p (Authorizer.Match), and whether one does: an entry must authorise
-// one of its reads, and every read no entry authorises must be a misread
-// of one that an entry does (authorisingRead). Until 2026-12-08 only the
-// group's strongest read was matched, and a sensor beside a staff radio,
-// saturated, read its 16 kHz carrier 2.6-7.5 MHz wide: the emission was
-// stored unauthorised with the narrow reads of every other sensor, which
-// fitted the radio's entry (TestStaffRadioSaturatedReadAuthorised).
+// at p (Authorizer.Match), and whether one does: the strongest of its
+// reads that is not another's misread decides (authorisingRead). Until
+// 2026-12-08 the group's strongest read decided, whatever it was, and a
+// sensor beside a staff radio, saturated, read its 16 kHz carrier
+// 2.6-7.5 MHz wide: the emission was stored unauthorised with the narrow
+// reads of every other sensor, which fitted the radio's entry
+// (TestStaffRadioSaturatedReadAuthorised).
 func (e *Engine) matchGroup(g *group, p registry.Place) (registry.Entry, bool) {
-	ents := make([]registry.Entry, len(g.dets))
-	i := authorisingRead(g.dets, func(i int, d event.Detection) bool {
+	var ent registry.Entry
+	i := authorisingRead(g.dets, func(_ int, d event.Detection) bool {
 		var ok bool
-		ents[i], ok = e.deps.Authorizer.Match(d, p, g.start)
+		ent, ok = e.deps.Authorizer.Match(d, p, g.start)
 		return ok
 	})
 	if i < 0 {
 		return registry.Entry{}, false
 	}
-	return ents[i], true
+	return ent, true
 }
 
-// misreadWidthFactor is how many times wider than a read an entry
-// authorises another read of the same emission must be, its band holding
-// that read's, to count as its misread (authorisingRead): a sensor that
-// the emission saturates spreads a 16 kHz TETRA carrier, which the
-// demo's sensors read 229 kHz wide, over 2.6-7.5 MHz (10-30 times).
+// misreadWidthFactor is how many times wider than another read of the
+// same emission a read must be, its band holding that read's, to count as
+// its misread (authorisingRead): a sensor that the emission saturates
+// spreads a 16 kHz TETRA carrier, which the demo's sensors read 229 kHz
+// wide, over 2.6-7.5 MHz (10-30 times).
 const misreadWidthFactor = 2
 
+// misread reports whether w is a misread of n, two reads of one emission:
+// at least misreadWidthFactor times wider, its band holding n's, as a
+// sensor the emission saturates reads it.
+func misread(w, n event.Detection) bool {
+	return w.BandwidthHz >= misreadWidthFactor*n.BandwidthHz &&
+		w.CenterHz-w.BandwidthHz/2 <= n.CenterHz-n.BandwidthHz/2 && w.CenterHz+w.BandwidthHz/2 >= n.CenterHz+n.BandwidthHz/2
+}
+
 // authorisingRead returns the index of the read of dets (one emission's
-// reads, one per sensor) by which the emission is authorised, fits
-// telling whether a read is authorised on its own, or -1 when it is not.
-// It is when a read fits, and every read that does not is a misread of
-// one that does: at least misreadWidthFactor times wider, its band
-// holding that read's band, as a sensor the emission saturates reads it.
-// The read returned is the strongest that fits. Any other read that fits
-// no entry (a narrow read beside the entry's band, another emitter's read
-// associated with it) leaves the emission unauthorised: one sensor's read
-// that happens to fit an entry does not authorise what the others heard
-// outside it (TestContrabandBesideStaffRadioStaysUnauthorised).
+// reads, one per sensor) that decides whether the emission is authorised
+// when it is, fits telling whether a read is authorised on its own (called
+// once, for that read), or -1 when it is not: the strongest read that is
+// not a misread of another read of the group (misread) decides, as the
+// strongest read decided before 2026-12-08. A saturated sensor's smear no
+// longer decides, either way: it does not make a registered radio
+// unauthorised, nor does a smear that happens to reach into an entry's
+// band authorise the other emitter the clean reads show
+// (TestContrabandBesideStaffRadioStaysUnauthorised). One sensor alone, or
+// every read a misread of none, is judged by its strongest read.
 func authorisingRead(dets []event.Detection, fits func(i int, d event.Detection) bool) int {
-	ok := make([]bool, len(dets))
 	best := -1
-	for i, d := range dets {
-		if ok[i] = fits(i, d); ok[i] && (best < 0 || d.PowerDBm > dets[best].PowerDBm) {
+	for i, w := range dets {
+		if best >= 0 && w.PowerDBm <= dets[best].PowerDBm {
+			continue
+		}
+		smear := false
+		for j, n := range dets {
+			smear = smear || (j != i && misread(w, n))
+		}
+		if !smear {
 			best = i
 		}
 	}
-	if best < 0 {
+	if best < 0 || !fits(best, dets[best]) {
 		return -1
-	}
-	for i, w := range dets {
-		if ok[i] {
-			continue
-		}
-		misread := false
-		for j, n := range dets {
-			misread = misread || (ok[j] && w.BandwidthHz >= misreadWidthFactor*n.BandwidthHz &&
-				w.CenterHz-w.BandwidthHz/2 <= n.CenterHz-n.BandwidthHz/2 && w.CenterHz+w.BandwidthHz/2 >= n.CenterHz+n.BandwidthHz/2)
-		}
-		if !misread {
-			return -1
-		}
 	}
 	return best
 }
