@@ -1040,9 +1040,8 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		// Only that an entry matched is kept, not which: a stored
 		// detection names no registry entry (docs/data-protection.md).
 		p := registry.Place{Room: room, Zones: zones, RoomProbs: res.RoomProbs(), ZoneOf: func(r string) string { return e.zoneOf[r] }}
-		var ent registry.Entry
-		ent, authorised = e.deps.Authorizer.Match(strongest, p, g.start)
-		authorised = e.trackAuthorised(tr, g, ent, authorised, located, strongest, p)
+		ent, matched := e.matchGroup(g, p)
+		authorised = e.trackAuthorised(tr, g, ent, matched, located, p)
 	}
 	ids := make([]string, len(g.dets))
 	sensors := make([]string, len(g.dets))
@@ -1085,24 +1084,93 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		Band: strongest.Band, FreqHz: g.centerHz, Confidence: strongest.Confidence, Sensors: slices.Compact(slices.Clone(sensors))})
 }
 
-// trackAuthorised returns whether group g of track tr, its strongest
-// detection d located at p (located false: not located), is authorised,
-// matched (Authorizer.Match) telling whether entry ent authorised it on
-// its own, and keeps tr's authorisation (AuthorisedTrackHold): a fix an
-// entry bound to rooms or zones authorised on its own holds the track's
-// authorisation by that entry from g's start, with the powers its
-// sensors heard it at; a located fix it did not authorise is authorised
-// when the track's authorisation holds (within AuthorisedTrackHold of
-// the last fix that gave it), its sensors heard the track's authorised
-// fixes at about the power they hear it at (AuthorisedPowerTolDB), and
-// the entry authorises it with registry.FixShare waived
-// (trackAuthorizer: the fix does not rule the entry's rooms out); a fix
-// that fails those ends the track's authorisation. Until 2026-12-06
-// each fix was judged alone, and a registered tablet heard by one
-// sensor, its fix spread over ten cells, raised a critical alert.
-func (e *Engine) trackAuthorised(tr *track, g *group, ent registry.Entry, matched, located bool, d event.Detection, p registry.Place) bool {
+// matchGroup returns the registry entry that authorises group g located
+// at p (Authorizer.Match), and whether one does: the strongest of its
+// reads that is not another's misread decides (authorisingRead). Until
+// 2026-12-08 the group's strongest read decided, whatever it was, and a
+// sensor beside a staff radio, saturated, read its 16 kHz carrier
+// 2.6-7.5 MHz wide: the emission was stored unauthorised with the narrow
+// reads of every other sensor, which fitted the radio's entry
+// (TestStaffRadioSaturatedReadAuthorised).
+func (e *Engine) matchGroup(g *group, p registry.Place) (registry.Entry, bool) {
+	var ent registry.Entry
+	i := authorisingRead(g.dets, func(_ int, d event.Detection) bool {
+		var ok bool
+		ent, ok = e.deps.Authorizer.Match(d, p, g.start)
+		return ok
+	})
+	if i < 0 {
+		return registry.Entry{}, false
+	}
+	return ent, true
+}
+
+// misreadWidthFactor is how many times wider than another read of the
+// same emission a read must be, its band holding that read's, to count as
+// its misread (authorisingRead): a sensor that the emission saturates
+// spreads a 16 kHz TETRA carrier, which the demo's sensors read 229 kHz
+// wide, over 2.6-7.5 MHz (10-30 times).
+const misreadWidthFactor = 2
+
+// misread reports whether w is a misread of n, two reads of one emission:
+// at least misreadWidthFactor times wider, its band holding n's, as a
+// sensor the emission saturates reads it.
+func misread(w, n event.Detection) bool {
+	return w.BandwidthHz >= misreadWidthFactor*n.BandwidthHz &&
+		w.CenterHz-w.BandwidthHz/2 <= n.CenterHz-n.BandwidthHz/2 && w.CenterHz+w.BandwidthHz/2 >= n.CenterHz+n.BandwidthHz/2
+}
+
+// authorisingRead returns the index of the read of dets (one emission's
+// reads, one per sensor) that decides whether the emission is authorised
+// when it is, fits telling whether a read is authorised on its own (called
+// once, for that read), or -1 when it is not: the strongest read that is
+// not a misread of another read of the group (misread) decides, as the
+// strongest read decided before 2026-12-08. A saturated sensor's smear no
+// longer decides, either way: it does not make a registered radio
+// unauthorised, nor does a smear that happens to reach into an entry's
+// band authorise the other emitter the clean reads show
+// (TestContrabandBesideStaffRadioStaysUnauthorised). One sensor alone, or
+// every read a misread of none, is judged by its strongest read.
+func authorisingRead(dets []event.Detection, fits func(i int, d event.Detection) bool) int {
+	best := -1
+	for i, w := range dets {
+		if best >= 0 && w.PowerDBm <= dets[best].PowerDBm {
+			continue
+		}
+		smear := false
+		for j, n := range dets {
+			smear = smear || (j != i && misread(w, n))
+		}
+		if !smear {
+			best = i
+		}
+	}
+	if best < 0 || !fits(best, dets[best]) {
+		return -1
+	}
+	return best
+}
+
+// trackAuthorised returns whether group g of track tr, located at p
+// (located false: not located), is authorised, matched (matchGroup)
+// telling whether entry ent authorised it on its own, and keeps tr's
+// authorisation (AuthorisedTrackHold): a fix an entry bound to rooms or
+// zones authorised on its own holds the track's authorisation by that
+// entry from g's start, with the powers its sensors heard it at; a
+// located fix it did not authorise is authorised when the track's
+// authorisation holds (within AuthorisedTrackHold of the last fix that
+// gave it), its sensors heard the track's authorised fixes at about the
+// power they hear it at (AuthorisedPowerTolDB), and the entry authorises
+// its reads with registry.FixShare waived (trackAuthorizer: the fix does
+// not rule the entry's rooms out), by the rule matchGroup applies
+// (authorisingRead); a fix that fails those ends the track's
+// authorisation. Until 2026-12-06 each fix was judged alone, and a
+// registered tablet heard by one sensor, its fix spread over ten cells,
+// raised a critical alert.
+func (e *Engine) trackAuthorised(tr *track, g *group, ent registry.Entry, matched, located bool, p registry.Place) bool {
 	ta, ok := e.deps.Authorizer.(trackAuthorizer)
 	at := g.start
+	still := func(_ int, d event.Detection) bool { return ta.StillAuthorises(tr.authBy, d, p, at) }
 	switch {
 	case !ok || !located:
 		return matched
@@ -1113,7 +1181,7 @@ func (e *Engine) trackAuthorised(tr *track, g *group, ent registry.Entry, matche
 		return true
 	case tr.authAt.IsZero():
 		return false
-	case at.Sub(tr.authAt) <= AuthorisedTrackHold && tr.heardAsAuthorised(g) && ta.StillAuthorises(tr.authBy, d, p, at):
+	case at.Sub(tr.authAt) <= AuthorisedTrackHold && tr.heardAsAuthorised(g) && authorisingRead(g.dets, still) >= 0:
 		return true
 	}
 	if at.Sub(tr.authAt) <= AuthorisedTrackHold {
