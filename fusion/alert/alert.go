@@ -3208,43 +3208,59 @@ func (e *Engine) caseGone(ctx context.Context, a *alertState, id string, now tim
 // "other" and a note naming the deleted case. The deleted case, closed by
 // staff, would have stayed closed as they resolved; until 2026-12-07 the
 // case that continued it stayed open until staff closed it again
-// (TestMovedCaseClosesWhenItsAlertsResolve). A case staff closed
-// meanwhile keeps their closure. Any other case stays open as its alerts
-// resolve: staff close it with an outcome.
+// (TestMovedCaseClosesWhenItsAlertsResolve). The store's copy decides,
+// not the engine's: a case staff closed meanwhile keeps their closure,
+// and one they reopened (the store clears its Continues) is theirs to
+// close; until 2026-12-08 fusion closed that again, over them. A case the
+// store refused to write when it opened (unstored) is written first, so
+// it closes too. Any other case stays open as its alerts resolve: staff
+// close it with an outcome.
 func (e *Engine) closeMoved(ctx context.Context, a *alertState, now time.Time) error {
 	if e.store == nil || a.alert.Incident == "" {
 		return nil
 	}
 	inc := e.incidents[a.alert.Incident]
-	if inc == nil {
-		// An earlier run's alert that no fix continued (resolveOrphan):
-		// its case is the store's.
-		st, err := e.store.Incident(ctx, a.alert.Incident)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("alert %s resolved: read its incident %s to close it if it continues a deleted case: %w", a.alert.ID, a.alert.Incident, err)
-		}
-		inc = &st
+	if inc != nil && inc.Continues == "" {
+		return nil // another alert joined it (linkIncident), or it continues none
 	}
-	if inc.Continues == "" {
-		return nil
+	if inc != nil && e.unstored[inc.ID] {
+		if _, err := e.storeIncident(ctx, inc); err != nil {
+			return fmt.Errorf("alert %s resolved: store its incident %s, continuing deleted incident %s, to close it: %w", a.alert.ID, inc.ID, inc.Continues, err)
+		}
 	}
-	for _, id := range inc.Alerts {
+	// An earlier run's alert that no fix continued (resolveOrphan) has
+	// no copy in the engine: the store's is its case.
+	st, err := e.store.Incident(ctx, a.alert.Incident)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted by retention, closed by staff
+	}
+	if err != nil {
+		return fmt.Errorf("alert %s resolved: read its incident %s to close it if it continues a deleted case: %w", a.alert.ID, a.alert.Incident, err)
+	}
+	if inc != nil {
+		inc.Continues = st.Continues // cleared by staff reopening it
+	}
+	if st.Continues == "" || st.State == store.IncidentClosed || st.ReopenedBy != "" {
+		return nil // staff's to close (or closed by them)
+	}
+	alerts := st.Alerts
+	if inc != nil {
+		alerts = inc.Alerts
+	}
+	for _, id := range alerts {
 		if o := e.find(id); o != nil && o != a && (o.state == StatePending || o.state == StateFiring) {
 			return nil
 		}
 	}
-	note := fmt.Sprintf("its alerts resolved: they were of incident %s, which staff closed and retention deleted while they fired", inc.Continues)
-	if _, err := e.store.CloseIncident(ctx, inc.ID, "fusion", "other", note, now); err != nil {
+	note := fmt.Sprintf("its alerts resolved: they were of incident %s, which staff closed and retention deleted while they fired", st.Continues)
+	if _, err := e.store.CloseIncident(ctx, st.ID, "fusion", "other", note, now); err != nil {
 		if errors.Is(err, store.ErrClosed) {
 			return nil // staff closed it: their closure stands
 		}
-		return fmt.Errorf("close incident %s, continuing deleted incident %s, its alerts resolved: %w", inc.ID, inc.Continues, err)
+		return fmt.Errorf("close incident %s, continuing deleted incident %s, its alerts resolved: %w", st.ID, st.Continues, err)
 	}
 	e.log.Info("incident closed: its alerts, of a case staff closed that retention deleted, all resolved",
-		"incident", inc.ID, "continues", inc.Continues, "alert", a.alert.ID)
+		"incident", st.ID, "continues", st.Continues, "alert", a.alert.ID)
 	return nil
 }
 
