@@ -3363,11 +3363,19 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 // named, first (namedLinks): a visit fusion's earlier run left open,
 // continued after a restart, knows only the classes heard since, and
 // until 2026-12-05 its incident named only those. It ends with where the
-// pilot's controller is, as its drone alert's summary does (pilotNote,
-// of the last of its drone alerts that says; "; pilot's controller near
-// cell B2-03"): until 2026-12-07 only the alert said it.
+// pilot's controller is, as its drone alert's summary does (pilotNote;
+// "; pilot's controller near cell B2-03"): until 2026-12-07 only the
+// alert said it. The note is that of the last of its live (pending or
+// firing) drone alerts that has one, none if none has: a resolved alert's
+// note is older than theirs, and is never cleared. Until 2026-12-08 a
+// resolved one's counted too: a second drone's alert in the case, placing
+// no pilot, left it naming where the first drone's pilot was after that
+// drone had gone (TestDropSummaryDropsResolvedPilotNote). An alert raised
+// anew (its acknowledgement lapsed, or back after a gap) takes its visit's
+// slot, and the one it replaces is no longer read. Once none is live, the
+// last to join says: where the pilot was last placed.
 func (e *Engine) droneSummary(inc *store.Incident) string {
-	links, phones, phone, pilot := namedLinks(inc.Summary), []string(nil), false, ""
+	links, phones, phone, pilot, live := namedLinks(inc.Summary), []string(nil), false, "", false
 	for _, id := range inc.Alerts {
 		a := e.find(id)
 		if a == nil {
@@ -3381,7 +3389,15 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 			}
 		case KindDrone:
 			links = addLinks(links, a.heard)
-			if a.pilotNote != "" {
+			switch {
+			case a.state == StatePending || a.state == StateFiring:
+				if !live {
+					pilot, live = "", true // the resolved alerts' notes are older
+				}
+				if a.pilotNote != "" {
+					pilot = a.pilotNote
+				}
+			case !live:
 				pilot = a.pilotNote
 			}
 		}
