@@ -2658,7 +2658,7 @@ func (e *Engine) continuedAs(ctx context.Context, a, o *alertState, now time.Tim
 		a.alert.Incident = to.ID
 		e.log.Info("incident merged: its alert continued an earlier run's", "incident", from.ID, "into", to.ID, "alert", a.alert.ID, "continued_as", o.alert.ID)
 		if e.store != nil && wasOpen {
-			if _, err := e.store.CloseIncident(ctx, from.ID, "fusion", "other", note, now); err != nil && !errors.Is(err, store.ErrClosed) {
+			if err := e.closeIncident(ctx, from.ID, note, now); err != nil && !errors.Is(err, store.ErrClosed) {
 				errs = append(errs, fmt.Errorf("close incident %s merged into %s: %w", from.ID, to.ID, err))
 			}
 		}
@@ -3253,7 +3253,7 @@ func (e *Engine) closeMoved(ctx context.Context, a *alertState, now time.Time) e
 		}
 	}
 	note := fmt.Sprintf("its alerts resolved: they were of incident %s, which staff closed and retention deleted while they fired", st.Continues)
-	if _, err := e.store.CloseIncident(ctx, st.ID, "fusion", "other", note, now); err != nil {
+	if err := e.closeIncident(ctx, st.ID, note, now); err != nil {
 		if errors.Is(err, store.ErrClosed) {
 			return nil // staff closed it: their closure stands
 		}
@@ -3262,6 +3262,30 @@ func (e *Engine) closeMoved(ctx context.Context, a *alertState, now time.Time) e
 	e.log.Info("incident closed: its alerts, of a case staff closed that retention deleted, all resolved",
 		"incident", st.ID, "continues", st.Continues, "alert", a.alert.ID)
 	return nil
+}
+
+// auditedCloser is a store that closes an incident with its audit row in
+// one transaction: *store.SQLite.
+type auditedCloser interface {
+	CloseIncidentWith(ctx context.Context, id, user, outcome, note string, at time.Time, opt store.IncidentOptions) (store.Incident, []event.Alert, error)
+}
+
+// closeIncident closes incident id in the store (not nil) at now, by
+// "fusion" with outcome "other" and note (closeMoved, continuedAs),
+// audited as staff's closures are (incident.close, object incident/ID,
+// after "other: NOTE"), by "fusion", in the closure's transaction when
+// the store can (auditedCloser): until 2026-12-08 the audit log had no
+// row of fusion's closures (TestMovedCaseClosesWhenItsAlertsResolve).
+// Its alerts stay unacknowledged: nobody searched.
+func (e *Engine) closeIncident(ctx context.Context, id, note string, now time.Time) error {
+	c, ok := e.store.(auditedCloser)
+	if !ok {
+		_, err := e.store.CloseIncident(ctx, id, "fusion", "other", note, now)
+		return err
+	}
+	audit := &store.AuditEntry{TimeNS: now.UnixNano(), User: "fusion", Action: "incident.close", Object: "incident/" + id, After: "other: " + note}
+	_, _, err := c.CloseIncidentWith(ctx, id, "fusion", "other", note, now, store.IncidentOptions{Audit: audit})
+	return err
 }
 
 // phoneCase is the case (incident) a phone alert of a rule joined or

@@ -236,7 +236,8 @@ func closeOnlyCase(t *testing.T, e *Engine, db *store.SQLite, when time.Time) (e
 // it stays open as the alert resolves (until 2026-12-08 fusion closed it
 // again, over them). One whose first write the store refused (unstored
 // as the alert resolves) is written and closed, the Tick failing nothing
-// (until 2026-12-08 its closure failed, not found).
+// (until 2026-12-08 its closure failed, not found). Fusion's closure is
+// audited (incident.close by fusion): until 2026-12-08 it was not.
 func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -368,6 +369,16 @@ func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
 			}
 			if tc.wantClosed && (inc.ClosedBy != "fusion" || inc.Outcome != "other" || !strings.Contains(inc.Note, "incident "+id+",")) {
 				t.Errorf("incident %s closed by %q, %q: %q, want by fusion, other, naming deleted incident %s", moved, inc.ClosedBy, inc.Outcome, inc.Note, id)
+			}
+			rows, err := db.AuditLog(ctx, store.AuditFilter{User: "fusion", Object: "incident/" + moved})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantClosed && (len(rows) != 1 || rows[0].Action != "incident.close" || rows[0].After != "other: "+inc.Note) {
+				t.Errorf("fusion's closure of incident %s audited as %+v, want one incident.close, after %q", moved, rows, "other: "+inc.Note)
+			}
+			if !tc.wantClosed && len(rows) != 0 {
+				t.Errorf("incident %s left open audited as closed by fusion: %+v", moved, rows)
 			}
 			for _, aid := range inc.Alerts {
 				if st, err := db.Alert(ctx, aid); err != nil || st.State != event.AlertResolved || st.Incident != moved {
