@@ -2015,18 +2015,21 @@ func (e *Engine) ObserveHealth(ctx context.Context, h event.Health, at time.Time
 
 // ObserveClock feeds a sensor's clock offset from the site's other sensors
 // (fusion's estimate, positive ahead), as of fusion's time at; known false
-// (no estimate: no other sensor reports) clears the condition. refused,
-// when not "", says that fusion refuses the sensor's detections and why
-// ("stamped more than 30s ahead of fusion's clock"). An open alert's
-// summary follows the offset when it changes materially (clockMoved) or
-// the refusal starts or stops, and is announced again (WhySummary): until
+// (no estimate: no other sensor reports) clears the condition. refused
+// says how the sensor's clock stands against the bounds fusion refuses
+// detections past (ClockRefusal): the alert says fusion refuses them
+// once the estimate is past the bound by more than ClockMargin, and stops
+// once it is back within it by as much. An open alert's summary follows
+// the offset when it changes materially (clockMoved) or the refusal it
+// says starts or stops, and is announced again (WhySummary): until
 // 2026-12-08 it kept the offset it opened with, "400ms ahead" of a clock
-// since stepped an hour ahead whose every detection fusion refused.
-func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Duration, known bool, refused string, at time.Time) error {
+// since stepped an hour ahead whose every detection fusion refused, and
+// until the same day's later fix an estimate within milliseconds of the
+// bound announced it again at nearly every report, refused and not in
+// turn (TestClockSummaryFollowsOffset).
+func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Duration, known bool, refused ClockRefusal, at time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := clockSaid{offset, refused}
-	summary := now.summary(sensor)
 	var errs []error
 	for i := range e.cfg.Rules {
 		r := &e.cfg.Rules[i]
@@ -2034,7 +2037,12 @@ func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Du
 			continue
 		}
 		k := r.Name + "/" + sensor
-		before := e.alerts[k]
+		before, said := e.alerts[k], ""
+		if before != nil && (before.state == StatePending || before.state == StateFiring) {
+			said = before.clock.refused
+		}
+		now := clockSaid{offset, refused.says(said)}
+		summary := now.summary(sensor)
 		errs = append(errs, e.sensorCondition(ctx, r, sensor, known && offset.Abs() > time.Duration(r.MaxOffset), summary, at))
 		a := e.alerts[k]
 		switch {
@@ -2049,6 +2057,41 @@ func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Du
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ClockRefusal is how a sensor's clock stands against the bounds fusion
+// refuses a detection's time stamp past (fusion's Config.MaxAhead and
+// MaxAge), by fusion's estimate of its offset from fusion's own clock
+// (ObserveClock).
+type ClockRefusal struct {
+	// Why says the nearer bound as the alert's summary does ("stamped
+	// more than 30s ahead of fusion's clock"); "" when fusion has no
+	// estimate, or no bound.
+	Why string
+	// Past is how far the estimate is past that bound; negative within
+	// it.
+	Past time.Duration
+}
+
+// ClockMargin is how far past its bound a sensor's clock estimate must be
+// for its sensor-clock alert to say fusion refuses its detections, and
+// how far back within it to stop saying so (ClockRefusal): the
+// estimate's jitter, tens of milliseconds, is well within it, as fusion's
+// clockSteady (the same 500 ms) is. Near the bound fusion refuses some of
+// the sensor's detections and takes others, by each one's delay.
+const ClockMargin = 500 * time.Millisecond
+
+// says returns the refusal an alert that says said (its Why, or "")
+// should say now: Why once past the bound by more than ClockMargin, ""
+// once within it by more than that, and as said between.
+func (r ClockRefusal) says(said string) string {
+	switch {
+	case r.Why == "" || r.Past < -ClockMargin:
+		return ""
+	case r.Past > ClockMargin || said != "":
+		return r.Why
+	}
+	return ""
 }
 
 // clockSaid is what a sensor-clock alert's summary says: the sensor's
