@@ -781,19 +781,26 @@ func (e *Engine) timeBounds(d time.Duration) (way string, limit time.Duration) {
 	return "", 0
 }
 
-// refusal says why checkTime refuses the live detections of a sensor
-// whose clock is offset from the engine's by its estimate
-// (clockWatch.observe), as the sensor-clock alert's summary says it
-// (alert.Engine.ObserveClock); "" when it takes them or there is no
-// estimate.
-func (e *Engine) refusal(offset time.Duration, estimated bool) string {
+// refusal says how a sensor whose clock is offset from the engine's by
+// its estimate (clockWatch.observe) stands against checkTime's bounds, for
+// its sensor-clock alert (alert.Engine.ObserveClock, which says fusion
+// refuses its detections only well past the bound): the nearer bound, as
+// the alert's summary says it, and how far past it the estimate is
+// (negative: within it); none when there is no estimate or no bound.
+func (e *Engine) refusal(offset time.Duration, estimated bool) alert.ClockRefusal {
+	var r alert.ClockRefusal
 	if !estimated {
-		return ""
+		return r
 	}
-	if way, limit := e.timeBounds(offset); way != "" {
-		return fmt.Sprintf("stamped more than %v %s fusion's clock", limit, way)
+	for _, b := range []struct {
+		way         string
+		limit, past time.Duration
+	}{{"ahead of", e.cfg.MaxAhead, offset - e.cfg.MaxAhead}, {"behind", e.cfg.MaxAge, -offset - e.cfg.MaxAge}} {
+		if b.limit > 0 && (r.Why == "" || b.past > r.Past) {
+			r = alert.ClockRefusal{Why: fmt.Sprintf("stamped more than %v %s fusion's clock", b.limit, b.way), Past: b.past}
+		}
 	}
-	return ""
+	return r
 }
 
 // handleAck publishes again, with its acknowledgement, an alert a

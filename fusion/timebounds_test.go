@@ -3,6 +3,7 @@ package fusion
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +178,37 @@ func TestClockAlertSaysRefused(t *testing.T) {
 	err = e.Handle(ctx, detMsg(t, testDet("d1", "s3", now.Add(time.Hour), -60), "s3"))
 	if want := "is 1h0m0s ahead of fusion's clock, more than 30s: the sensor's clock is wrong, or fusion's: check the NTP client of the sensor's node and of fusion's host (chronyc tracking"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Handle = %v, want a refusal containing %q", err, want)
+	}
+}
+
+// TestClockRefusalNearestBound: the sensor-clock alert is told the bound
+// nearer a sensor's clock estimate and how far past it the estimate is
+// (negative: within), so it can say fusion refuses the sensor's
+// detections only well past it (alert.ClockMargin); nothing without an
+// estimate. Until 2026-12-08 it was told only whether the estimate was
+// past, and an estimate at the bound flipped the alert's summary at
+// nearly every report.
+func TestClockRefusalNearestBound(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0).UTC()
+	e, err := New(Config{}, Deps{Site: wing(t), Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ahead := "stamped more than 30s ahead of fusion's clock"
+	behind := fmt.Sprintf("stamped more than %v behind fusion's clock", e.cfg.MaxAge)
+	for _, tc := range []struct {
+		offset    time.Duration
+		estimated bool
+		want      alert.ClockRefusal
+	}{
+		{30*time.Second + 200*time.Millisecond, true, alert.ClockRefusal{Why: ahead, Past: 200 * time.Millisecond}},
+		{29 * time.Second, true, alert.ClockRefusal{Why: ahead, Past: -time.Second}},
+		{0, true, alert.ClockRefusal{Why: ahead, Past: -30 * time.Second}},
+		{-e.cfg.MaxAge - time.Second, true, alert.ClockRefusal{Why: behind, Past: time.Second}},
+		{time.Hour, false, alert.ClockRefusal{}},
+	} {
+		if got := e.refusal(tc.offset, tc.estimated); got != tc.want {
+			t.Errorf("refusal(%v, estimated %v) = %+v, want %+v", tc.offset, tc.estimated, got, tc.want)
+		}
 	}
 }

@@ -2015,18 +2015,21 @@ func (e *Engine) ObserveHealth(ctx context.Context, h event.Health, at time.Time
 
 // ObserveClock feeds a sensor's clock offset from the site's other sensors
 // (fusion's estimate, positive ahead), as of fusion's time at; known false
-// (no estimate: no other sensor reports) clears the condition. refused,
-// when not "", says that fusion refuses the sensor's detections and why
-// ("stamped more than 30s ahead of fusion's clock"). An open alert's
-// summary follows the offset when it changes materially (clockMoved) or
-// the refusal starts or stops, and is announced again (WhySummary): until
+// (no estimate: no other sensor reports) clears the condition. refused
+// says how the sensor's clock stands against the bounds fusion refuses
+// detections past (ClockRefusal): the alert says fusion refuses them
+// once the estimate is past the bound by more than ClockMargin, and stops
+// once it is back within it by as much. An open alert's summary follows
+// the offset when it changes materially (clockMoved) or the refusal it
+// says starts or stops, and is announced again (WhySummary): until
 // 2026-12-08 it kept the offset it opened with, "400ms ahead" of a clock
-// since stepped an hour ahead whose every detection fusion refused.
-func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Duration, known bool, refused string, at time.Time) error {
+// since stepped an hour ahead whose every detection fusion refused, and
+// until the same day's later fix an estimate within milliseconds of the
+// bound announced it again at nearly every report, refused and not in
+// turn (TestClockSummaryFollowsOffset).
+func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Duration, known bool, refused ClockRefusal, at time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := clockSaid{offset, refused}
-	summary := now.summary(sensor)
 	var errs []error
 	for i := range e.cfg.Rules {
 		r := &e.cfg.Rules[i]
@@ -2034,7 +2037,12 @@ func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Du
 			continue
 		}
 		k := r.Name + "/" + sensor
-		before := e.alerts[k]
+		before, said := e.alerts[k], ""
+		if before != nil && (before.state == StatePending || before.state == StateFiring) {
+			said = before.clock.refused
+		}
+		now := clockSaid{offset, refused.says(said)}
+		summary := now.summary(sensor)
 		errs = append(errs, e.sensorCondition(ctx, r, sensor, known && offset.Abs() > time.Duration(r.MaxOffset), summary, at))
 		a := e.alerts[k]
 		switch {
@@ -2049,6 +2057,41 @@ func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Du
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ClockRefusal is how a sensor's clock stands against the bounds fusion
+// refuses a detection's time stamp past (fusion's Config.MaxAhead and
+// MaxAge), by fusion's estimate of its offset from fusion's own clock
+// (ObserveClock).
+type ClockRefusal struct {
+	// Why says the nearer bound as the alert's summary does ("stamped
+	// more than 30s ahead of fusion's clock"); "" when fusion has no
+	// estimate, or no bound.
+	Why string
+	// Past is how far the estimate is past that bound; negative within
+	// it.
+	Past time.Duration
+}
+
+// ClockMargin is how far past its bound a sensor's clock estimate must be
+// for its sensor-clock alert to say fusion refuses its detections, and
+// how far back within it to stop saying so (ClockRefusal): the
+// estimate's jitter, tens of milliseconds, is well within it, as fusion's
+// clockSteady (the same 500 ms) is. Near the bound fusion refuses some of
+// the sensor's detections and takes others, by each one's delay.
+const ClockMargin = 500 * time.Millisecond
+
+// says returns the refusal an alert that says said (its Why, or "")
+// should say now: Why once past the bound by more than ClockMargin, ""
+// once within it by more than that, and as said between.
+func (r ClockRefusal) says(said string) string {
+	switch {
+	case r.Why == "" || r.Past < -ClockMargin:
+		return ""
+	case r.Past > ClockMargin || said != "":
+		return r.Why
+	}
+	return ""
 }
 
 // clockSaid is what a sensor-clock alert's summary says: the sensor's
@@ -2658,7 +2701,7 @@ func (e *Engine) continuedAs(ctx context.Context, a, o *alertState, now time.Tim
 		a.alert.Incident = to.ID
 		e.log.Info("incident merged: its alert continued an earlier run's", "incident", from.ID, "into", to.ID, "alert", a.alert.ID, "continued_as", o.alert.ID)
 		if e.store != nil && wasOpen {
-			if _, err := e.store.CloseIncident(ctx, from.ID, "fusion", "other", note, now); err != nil && !errors.Is(err, store.ErrClosed) {
+			if err := e.closeIncident(ctx, from.ID, note, now); err != nil && !errors.Is(err, store.ErrClosed) {
 				errs = append(errs, fmt.Errorf("close incident %s merged into %s: %w", from.ID, to.ID, err))
 			}
 		}
@@ -3208,44 +3251,84 @@ func (e *Engine) caseGone(ctx context.Context, a *alertState, id string, now tim
 // "other" and a note naming the deleted case. The deleted case, closed by
 // staff, would have stayed closed as they resolved; until 2026-12-07 the
 // case that continued it stayed open until staff closed it again
-// (TestMovedCaseClosesWhenItsAlertsResolve). A case staff closed
-// meanwhile keeps their closure. Any other case stays open as its alerts
-// resolve: staff close it with an outcome.
+// (TestMovedCaseClosesWhenItsAlertsResolve). The store's copy decides,
+// not the engine's: a case staff closed meanwhile keeps their closure,
+// and one they reopened (the store clears its Continues) is theirs to
+// close; until 2026-12-08 fusion closed that again, over them. A case the
+// store refused to write when it opened (unstored) is written first, so
+// it closes too. Any other case stays open as its alerts resolve: staff
+// close it with an outcome.
 func (e *Engine) closeMoved(ctx context.Context, a *alertState, now time.Time) error {
 	if e.store == nil || a.alert.Incident == "" {
 		return nil
 	}
 	inc := e.incidents[a.alert.Incident]
-	if inc == nil {
-		// An earlier run's alert that no fix continued (resolveOrphan):
-		// its case is the store's.
-		st, err := e.store.Incident(ctx, a.alert.Incident)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("alert %s resolved: read its incident %s to close it if it continues a deleted case: %w", a.alert.ID, a.alert.Incident, err)
-		}
-		inc = &st
+	if inc != nil && inc.Continues == "" {
+		return nil // another alert joined it (linkIncident), or it continues none
 	}
-	if inc.Continues == "" {
-		return nil
+	if inc != nil && e.unstored[inc.ID] {
+		if _, err := e.storeIncident(ctx, inc); err != nil {
+			return fmt.Errorf("alert %s resolved: store its incident %s, continuing deleted incident %s, to close it: %w", a.alert.ID, inc.ID, inc.Continues, err)
+		}
 	}
-	for _, id := range inc.Alerts {
+	// An earlier run's alert that no fix continued (resolveOrphan) has
+	// no copy in the engine: the store's is its case.
+	st, err := e.store.Incident(ctx, a.alert.Incident)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted by retention, closed by staff
+	}
+	if err != nil {
+		return fmt.Errorf("alert %s resolved: read its incident %s to close it if it continues a deleted case: %w", a.alert.ID, a.alert.Incident, err)
+	}
+	if inc != nil {
+		inc.Continues = st.Continues // cleared by staff reopening it
+	}
+	if st.Continues == "" || st.State == store.IncidentClosed || st.ReopenedBy != "" {
+		return nil // staff's to close (or closed by them)
+	}
+	alerts := st.Alerts
+	if inc != nil {
+		alerts = inc.Alerts
+	}
+	for _, id := range alerts {
 		if o := e.find(id); o != nil && o != a && (o.state == StatePending || o.state == StateFiring) {
 			return nil
 		}
 	}
-	note := fmt.Sprintf("its alerts resolved: they were of incident %s, which staff closed and retention deleted while they fired", inc.Continues)
-	if _, err := e.store.CloseIncident(ctx, inc.ID, "fusion", "other", note, now); err != nil {
+	note := fmt.Sprintf("its alerts resolved: they were of incident %s, which staff closed and retention deleted while they fired", st.Continues)
+	if err := e.closeIncident(ctx, st.ID, note, now); err != nil {
 		if errors.Is(err, store.ErrClosed) {
 			return nil // staff closed it: their closure stands
 		}
-		return fmt.Errorf("close incident %s, continuing deleted incident %s, its alerts resolved: %w", inc.ID, inc.Continues, err)
+		return fmt.Errorf("close incident %s, continuing deleted incident %s, its alerts resolved: %w", st.ID, st.Continues, err)
 	}
 	e.log.Info("incident closed: its alerts, of a case staff closed that retention deleted, all resolved",
-		"incident", inc.ID, "continues", inc.Continues, "alert", a.alert.ID)
+		"incident", st.ID, "continues", st.Continues, "alert", a.alert.ID)
 	return nil
+}
+
+// auditedCloser is a store that closes an incident with its audit row in
+// one transaction: *store.SQLite.
+type auditedCloser interface {
+	CloseIncidentWith(ctx context.Context, id, user, outcome, note string, at time.Time, opt store.IncidentOptions) (store.Incident, []event.Alert, error)
+}
+
+// closeIncident closes incident id in the store (not nil) at now, by
+// "fusion" with outcome "other" and note (closeMoved, continuedAs),
+// audited as staff's closures are (incident.close, object incident/ID,
+// after "other: NOTE"), by "fusion", in the closure's transaction when
+// the store can (auditedCloser): until 2026-12-08 the audit log had no
+// row of fusion's closures (TestMovedCaseClosesWhenItsAlertsResolve).
+// Its alerts stay unacknowledged: nobody searched.
+func (e *Engine) closeIncident(ctx context.Context, id, note string, now time.Time) error {
+	c, ok := e.store.(auditedCloser)
+	if !ok {
+		_, err := e.store.CloseIncident(ctx, id, "fusion", "other", note, now)
+		return err
+	}
+	audit := &store.AuditEntry{TimeNS: now.UnixNano(), User: "fusion", Action: "incident.close", Object: "incident/" + id, After: "other: " + note}
+	_, _, err := c.CloseIncidentWith(ctx, id, "fusion", "other", note, now, store.IncidentOptions{Audit: audit})
+	return err
 }
 
 // phoneCase is the case (incident) a phone alert of a rule joined or
@@ -3347,11 +3430,19 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 // named, first (namedLinks): a visit fusion's earlier run left open,
 // continued after a restart, knows only the classes heard since, and
 // until 2026-12-05 its incident named only those. It ends with where the
-// pilot's controller is, as its drone alert's summary does (pilotNote,
-// of the last of its drone alerts that says; "; pilot's controller near
-// cell B2-03"): until 2026-12-07 only the alert said it.
+// pilot's controller is, as its drone alert's summary does (pilotNote;
+// "; pilot's controller near cell B2-03"): until 2026-12-07 only the
+// alert said it. The note is that of the last of its live (pending or
+// firing) drone alerts that has one, none if none has: a resolved alert's
+// note is older than theirs, and is never cleared. Until 2026-12-08 a
+// resolved one's counted too: a second drone's alert in the case, placing
+// no pilot, left it naming where the first drone's pilot was after that
+// drone had gone (TestDropSummaryDropsResolvedPilotNote). An alert raised
+// anew (its acknowledgement lapsed, or back after a gap) takes its visit's
+// slot, and the one it replaces is no longer read. Once none is live, the
+// last to join says: where the pilot was last placed.
 func (e *Engine) droneSummary(inc *store.Incident) string {
-	links, phones, phone, pilot := namedLinks(inc.Summary), []string(nil), false, ""
+	links, phones, phone, pilot, live := namedLinks(inc.Summary), []string(nil), false, "", false
 	for _, id := range inc.Alerts {
 		a := e.find(id)
 		if a == nil {
@@ -3365,7 +3456,15 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 			}
 		case KindDrone:
 			links = addLinks(links, a.heard)
-			if a.pilotNote != "" {
+			switch {
+			case a.state == StatePending || a.state == StateFiring:
+				if !live {
+					pilot, live = "", true // the resolved alerts' notes are older
+				}
+				if a.pilotNote != "" {
+					pilot = a.pilotNote
+				}
+			case !live:
 				pilot = a.pilotNote
 			}
 		}

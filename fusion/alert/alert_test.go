@@ -1103,8 +1103,9 @@ type countingStore struct {
 	alertWrites    int
 	incidentWrites int
 	// failAlerts is how many of the next alert writes fail (a disk
-	// fault, another process holding the lock too long).
-	failAlerts int
+	// fault, another process holding the lock too long); failCases so
+	// many of the next first writes of an incident (UpsertIncident).
+	failAlerts, failCases int
 }
 
 func (c *countingStore) UpsertAlert(ctx context.Context, a event.Alert) error {
@@ -1118,6 +1119,10 @@ func (c *countingStore) UpsertAlert(ctx context.Context, a event.Alert) error {
 
 func (c *countingStore) UpsertIncident(ctx context.Context, inc store.Incident) error {
 	c.incidentWrites++
+	if c.failCases > 0 {
+		c.failCases--
+		return errors.New("disk I/O error")
+	}
 	return c.SQLite.UpsertIncident(ctx, inc)
 }
 

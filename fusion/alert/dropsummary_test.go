@@ -2,6 +2,8 @@ package alert
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,4 +83,49 @@ func TestDropSummaryPhoneNoRoom(t *testing.T) {
 			t.Errorf("phone in room %q: summary %q, want %q", tc.room, got, tc.want)
 		}
 	}
+}
+
+// TestDropSummaryDropsResolvedPilotNote: drone A's video link places it
+// over the yard, its pilot's controller heard near cell B2-03 meanwhile:
+// A's alert and its drop incident end "; pilot's controller near cell
+// B2-03". A flies off 300 m; drone B comes 80 m from where A was, more
+// than visit_separation_m from A now: a visit of its own, whose alert
+// joins A's case (its path near A's), no controller heard with it. A goes
+// unheard and its alert resolves (resolve_after); B, still there, is heard
+// on a second link, and the case's summary is made anew: it no longer
+// says where A's pilot was, as no live alert of the case places a pilot
+// (B's says nothing of one). Until 2026-12-08 the resolved alert's note,
+// which nothing clears, still counted, and the case kept it.
+func TestDropSummaryDropsResolvedPilotNote(t *testing.T) {
+	e, t0 := onlineEngineFor(t, wing(t), &recorder{})
+	note := "; pilot's controller near cell B2-03"
+	var fixes []linkFix
+	fixes = append(fixes, every(linkFix{track: "a", class: event.ClassDroneVideo, room: "yard", x: 20, y: -15}, 0, 40, 2, 0, 0)...)
+	fixes = append(fixes, every(linkFix{track: "rc", class: event.ClassRCFHSS, room: "B2-03", x: 12.5, y: 2, sensors: 1}, 1, 39, 2, 0, 0)...)
+	fixes = append(fixes, every(linkFix{track: "a", class: event.ClassDroneVideo, room: "yard", x: 320, y: -15}, 42, 60, 2, 0, 0)...)
+	fixes = append(fixes, every(linkFix{track: "b", class: event.ClassDroneID, room: "yard", x: 100, y: -15}, 50, 200, 2, 0, 0)...)
+	drop := func(when string, withNote bool) {
+		t.Helper()
+		var sums []string
+		for _, inc := range e.Incidents() {
+			if inc.Kind == "drone_drop" {
+				sums = append(sums, inc.Summary)
+			}
+		}
+		if len(sums) != 1 || strings.HasSuffix(sums[0], note) != withNote {
+			t.Errorf("%s: drop incidents' summaries %q, want one, ending %q: %v", when, sums, note, withNote)
+		}
+	}
+	playFixes(t, e, t0, slices.Clone(fixes), 0, 0, nil) // to 200 s: A resolved at 180
+	drop("A's alert resolved", true)
+	act := openDroneAlerts(e)
+	if len(act) != 1 || strings.Contains(act[0].Summary, "pilot's") {
+		t.Fatalf("drone alerts open %+v, want B's, saying nothing of a pilot", act)
+	}
+	ctx := context.Background()
+	b2 := linkFix{s: 201, track: "b2", class: event.ClassDroneVideo, room: "yard", x: 100, y: -15}
+	if err := e.ObserveLocation(ctx, b2.loc(t0)); err != nil {
+		t.Fatal(err)
+	}
+	drop("B heard on a second link", false)
 }

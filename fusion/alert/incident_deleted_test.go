@@ -231,7 +231,13 @@ func closeOnlyCase(t *testing.T, e *Engine, db *store.SQLite, when time.Time) (e
 // cell: it would have opened the closed case again), or one joined since,
 // and an ordinary case staff never closed, stay open as their alerts
 // resolve: staff close a case with an outcome. Until 2026-12-07 the moved case stayed open until
-// staff closed it again.
+// staff closed it again. A moved case staff close and reopen while its
+// alert still fires (gaining evidence: fusion writes its copy) is theirs:
+// it stays open as the alert resolves (until 2026-12-08 fusion closed it
+// again, over them). One whose first write the store refused (unstored
+// as the alert resolves) is written and closed, the Tick failing nothing
+// (until 2026-12-08 its closure failed, not found). Fusion's closure is
+// audited (incident.close by fusion): until 2026-12-08 it was not.
 func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -246,6 +252,8 @@ func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
 		then          string // then it is heard in this room for 41 s (its track's new alert fires)
 		restartBefore bool   // a fusion started again after that hears nothing
 		open          bool   // staff never close its case
+		reopen        bool   // staff close the moved case and reopen it, and the phone is heard 5 s more
+		unstored      bool   // the store refuses the moved case's first write; the phone is heard once after the deletion
 		wantClosed    bool
 	}{
 		{name: "new evidence", before: 30, room: "B2-14", wantClosed: true},
@@ -254,6 +262,8 @@ func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
 		{name: "new alert joins", before: 60, room: "B2-16"},
 		{name: "new alert joins the new case", before: 30, room: "B2-14", then: "B2-16"},
 		{name: "never closed", before: 30, room: "B2-14", open: true},
+		{name: "staff reopen it", before: 30, room: "B2-14", reopen: true},
+		{name: "unstored", before: 30, room: "B2-14", unstored: true, wantClosed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -261,10 +271,11 @@ func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
 			t0 := time.Unix(1_800_000_000, 0)
 			at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 			var e *Engine
+			cs := &countingStore{SQLite: db}
 			start := func(s int) {
 				t.Helper()
 				var err error
-				if e, err = New(DefaultConfig(), wing(t), db, &recorder{}, nil); err != nil {
+				if e, err = New(DefaultConfig(), wing(t), cs, &recorder{}, nil); err != nil {
 					t.Fatal(err)
 				}
 				online(t, e, at(s))
@@ -298,8 +309,14 @@ func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
 				start(s)
 				track = "trk-2" // fusion keeps no track across a restart
 			}
-			hear(track, tc.room, s, s+10)
-			s += 11
+			if tc.unstored {
+				cs.failCases = 1
+				hear(track, tc.room, s, s)
+				s++
+			} else {
+				hear(track, tc.room, s, s+10)
+				s += 11
+			}
 			if tc.then != "" {
 				hear(track, tc.then, s, s+40)
 				s += 41
@@ -314,6 +331,24 @@ func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
 				t.Fatalf("the phone's alerts are in incidents %q, want one, new unless its case %s was never closed (active %+v)", cases, id, e.Active())
 			}
 			moved := cases[0]
+			if tc.unstored {
+				if _, err := db.Incident(ctx, moved); !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("moved incident %s stored (err %v), want its write refused", moved, err)
+				}
+			}
+			if tc.reopen {
+				if _, err := db.CloseIncident(ctx, moved, "analyst1", "not_found", "cell searched", at(s)); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.ReopenIncident(ctx, moved, "analyst2", "searched again", at(s+1)); err != nil {
+					t.Fatal(err)
+				}
+				hear(track, tc.room, s+2, s+6)
+				s += 7
+				if inc, err := db.Incident(ctx, moved); err != nil || inc.Continues != "" || len(inc.Detections) < 45 {
+					t.Fatalf("moved incident reopened by staff stored %+v (err %v), want it continuing none, with the evidence gained since", inc, err)
+				}
+			}
 			if tc.restartBefore {
 				start(s)
 			}
@@ -334,6 +369,16 @@ func TestMovedCaseClosesWhenItsAlertsResolve(t *testing.T) {
 			}
 			if tc.wantClosed && (inc.ClosedBy != "fusion" || inc.Outcome != "other" || !strings.Contains(inc.Note, "incident "+id+",")) {
 				t.Errorf("incident %s closed by %q, %q: %q, want by fusion, other, naming deleted incident %s", moved, inc.ClosedBy, inc.Outcome, inc.Note, id)
+			}
+			rows, err := db.AuditLog(ctx, store.AuditFilter{User: "fusion", Object: "incident/" + moved})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantClosed && (len(rows) != 1 || rows[0].Action != "incident.close" || rows[0].After != "other: "+inc.Note) {
+				t.Errorf("fusion's closure of incident %s audited as %+v, want one incident.close, after %q", moved, rows, "other: "+inc.Note)
+			}
+			if !tc.wantClosed && len(rows) != 0 {
+				t.Errorf("incident %s left open audited as closed by fusion: %+v", moved, rows)
 			}
 			for _, aid := range inc.Alerts {
 				if st, err := db.Alert(ctx, aid); err != nil || st.State != event.AlertResolved || st.Incident != moved {

@@ -321,7 +321,8 @@ func TestRestartVagueFixContinuesNoAlertInARoom(t *testing.T) {
 // placed in B2-14, where the earlier alert continues. The firing alert
 // resolves, its summary naming the earlier one, and its incident (its
 // alert and detections) joins the earlier alert's, closed ("other", by
-// fusion, saying so). Until 2026-12-05 it resolved and left its incident
+// fusion, saying so, audited as incident.close by fusion). Until
+// 2026-12-05 it resolved and left its incident
 // open with no live alert.
 func TestRestartFiringUnlocatedAlertMergesIntoEarlier(t *testing.T) {
 	ctx := context.Background()
@@ -402,6 +403,10 @@ func TestRestartFiringUnlocatedAlertMergesIntoEarlier(t *testing.T) {
 	}
 	if gone.State != store.IncidentClosed || !strings.Contains(gone.Note, was.Incident) {
 		t.Errorf("the merged alert's own incident %s is %s (%q), want closed, naming %s", gone.ID, gone.State, gone.Note, was.Incident)
+	}
+	// audited as staff's closures are (until 2026-12-08 it was not)
+	if rows, err := db.AuditLog(ctx, store.AuditFilter{User: "fusion", Object: "incident/" + gone.ID}); err != nil || len(rows) != 1 || rows[0].Action != "incident.close" {
+		t.Errorf("fusion's closure of incident %s audited as %+v (err %v), want one incident.close", gone.ID, rows, err)
 	}
 }
 

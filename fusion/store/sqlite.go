@@ -1328,9 +1328,14 @@ func (s *SQLite) writeIncident(ctx context.Context, inc Incident, update bool) e
 // newer only because the case's alerts gained evidence, prev as it is: a
 // closed case stays closed and its detections grow only while it is
 // open. A reopening by a new alert adds to the History, by "fusion",
-// naming the alerts that joined.
+// naming the alerts that joined. A Continues the store cleared (staff
+// reopened the case: ReopenIncidentWith) stays cleared: fusion's copy
+// may still name the deleted case.
 func mergeClosure(prev, inc Incident) Incident {
 	inc.History = prev.History
+	if prev.Continues == "" {
+		inc.Continues = ""
+	}
 	inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = prev.ClosedNS, prev.ClosedBy, prev.Outcome, prev.Note
 	inc.ReopenedNS, inc.ReopenedBy = prev.ReopenedNS, prev.ReopenedBy
 	if prev.ClosedNS == 0 {
@@ -1470,8 +1475,10 @@ func (s *SQLite) ReopenIncidentWith(ctx context.Context, id, user, note string, 
 			return ErrOpen
 		}
 		// UpdatedNS passes the closure, so fusion's next write of the
-		// case (no newer than this) leaves it open.
-		inc.State, inc.ReopenedNS, inc.ReopenedBy = IncidentOpen, at.UnixNano(), user
+		// case (no newer than this) leaves it open. A case continuing
+		// a deleted one (Continues) is staff's now: fusion no longer
+		// closes it as its alerts resolve (mergeClosure keeps it so).
+		inc.State, inc.ReopenedNS, inc.ReopenedBy, inc.Continues = IncidentOpen, at.UnixNano(), user, ""
 		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
 		inc.History = append(inc.History, IncidentChange{AtNS: at.UnixNano(), By: user, Action: IncidentReopened, Note: note})
 		return nil

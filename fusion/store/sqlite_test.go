@@ -720,11 +720,16 @@ func TestOpenInfluxChecks(t *testing.T) {
 // TestSQLiteIncidentClosure: staff close an incident; fusion's later writes
 // of the same incident keep the closure, unless a new alert joined it after
 // the closure (then it is open again, the closure kept for the record).
+// A case continuing a deleted one (Continues) that staff reopen is theirs:
+// the reopening clears Continues, and fusion's later writes, whose copy
+// still names the deleted case, leave it cleared (until 2026-12-08 it
+// stayed, and fusion closed the case over them as its alerts resolved).
 func TestSQLiteIncidentClosure(t *testing.T) {
 	ctx := context.Background()
 	s := openSQLite(t)
 	at := func(s int) time.Time { return time.Unix(1_800_000_000+int64(s), 0) }
-	inc := store.Incident{ID: "i1", Site: "site1", Kind: "drone_drop", State: store.IncidentOpen, OpenedNS: at(0).UnixNano(), UpdatedNS: at(10).UnixNano(), Alerts: []string{"a1"}}
+	inc := store.Incident{ID: "i1", Site: "site1", Kind: "drone_drop", State: store.IncidentOpen, OpenedNS: at(0).UnixNano(), UpdatedNS: at(10).UnixNano(), Alerts: []string{"a1"},
+		Continues: "i0"}
 	if err := s.UpsertIncident(ctx, inc); err != nil {
 		t.Fatal(err)
 	}
@@ -787,9 +792,12 @@ func TestSQLiteIncidentClosure(t *testing.T) {
 	if _, err := s.ReopenIncident(ctx, "none", "analyst3", "wrong cell", at(60)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("reopening a missing incident: %v, want ErrNotFound", err)
 	}
+	if got, err = s.Incident(ctx, "i1"); err != nil || got.Continues != "i0" {
+		t.Fatalf("before staff reopen it: %+v, %v; want it continuing i0", got, err)
+	}
 	if got, err = s.ReopenIncident(ctx, "i1", "analyst3", "wrong cell", at(60)); err != nil || got.State != store.IncidentOpen || got.ReopenedBy != "analyst3" ||
-		got.ReopenedNS != at(60).UnixNano() || got.ClosedBy != "analyst2" || got.Outcome != "not_found" {
-		t.Fatalf("ReopenIncident = %+v, %v", got, err)
+		got.ReopenedNS != at(60).UnixNano() || got.ClosedBy != "analyst2" || got.Outcome != "not_found" || got.Continues != "" {
+		t.Fatalf("ReopenIncident = %+v, %v; want it continuing none", got, err)
 	}
 	if _, err := s.ReopenIncident(ctx, "i1", "analyst3", "wrong cell", at(61)); !errors.Is(err, store.ErrOpen) {
 		t.Errorf("reopening an open incident: %v, want ErrOpen", err)
@@ -797,8 +805,8 @@ func TestSQLiteIncidentClosure(t *testing.T) {
 	if err := s.UpsertIncident(ctx, inc); err != nil { // UpdatedNS 40
 		t.Fatal(err)
 	}
-	if got, err = s.Incident(ctx, "i1"); err != nil || got.State != store.IncidentOpen || got.ReopenedBy != "analyst3" || got.UpdatedNS != at(60).UnixNano() {
-		t.Errorf("fusion's write after a reopening: %+v, %v; want open, reopened by analyst3, updated at 60 s", got, err)
+	if got, err = s.Incident(ctx, "i1"); err != nil || got.State != store.IncidentOpen || got.ReopenedBy != "analyst3" || got.UpdatedNS != at(60).UnixNano() || got.Continues != "" {
+		t.Errorf("fusion's write after a reopening: %+v, %v; want open, reopened by analyst3, updated at 60 s, continuing none", got, err)
 	}
 	// closed again with another outcome; then a new alert reopens it, and
 	// the reopening is the alert's, nobody's

@@ -283,7 +283,9 @@ type Incident struct {
 	// case retention deleted (alert_days after staff closed it, while
 	// they still fired), that case's ID, as long as no other alert has
 	// joined it: fusion closes it once they have all resolved, as the
-	// deleted case, closed, would have stayed. Empty for any other case.
+	// deleted case, closed, would have stayed. Empty for any other case,
+	// and cleared when staff reopen it (ReopenIncident): then it is
+	// theirs to close.
 	Continues string `json:"continues,omitempty"`
 	// The latest closure by staff (CloseIncident): when, by whom, with
 	// which outcome (IncidentOutcomes) and note. An incident a new alert
