@@ -173,6 +173,10 @@ func TestAuthorisingRead(t *testing.T) {
 		// a smear reaching into an entry's band does not authorise the
 		// clean read it holds
 		{"a misread that fits holds a read that does not", []event.Detection{read(390.2, 7500, -20), read(391, 230, -40)}, []bool{true, false}, -1},
+		// a read of unknown bandwidth (0) is no misread, nor has one:
+		// the strongest decides
+		{"reads of unknown width", []event.Detection{read(390, 0, -50), read(390, 0, -40)}, []bool{true, true}, 1},
+		{"a weaker read of unknown width", []event.Detection{read(390, 230, -40), read(390.1, 0, -50)}, []bool{true, false}, 0},
 		{"a smear of a smear", []event.Detection{read(390.2, 7500, -10), read(390.1, 2600, -20), read(390, 230, -40)}, []bool{false, false, true}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1123,7 +1123,11 @@ const misreadWidthFactor = 2
 // at least misreadWidthFactor times wider, its band holding n's, as a
 // sensor the emission saturates reads it.
 func misread(w, n event.Detection) bool {
-	return w.BandwidthHz >= misreadWidthFactor*n.BandwidthHz &&
+	// a read of unknown bandwidth (0, as the schema allows) is no one's
+	// misread and has none: every read is twice as wide as nothing, and
+	// the weakest read of unknown width took the decision (review of
+	// 2026-12-08)
+	return n.BandwidthHz > 0 && w.BandwidthHz > 0 && w.BandwidthHz >= misreadWidthFactor*n.BandwidthHz &&
 		w.CenterHz-w.BandwidthHz/2 <= n.CenterHz-n.BandwidthHz/2 && w.CenterHz+w.BandwidthHz/2 >= n.CenterHz+n.BandwidthHz/2
 }
 
