@@ -127,7 +127,10 @@ func (w *clockWatch) observe(sensor string, sent, recv time.Time) (time.Duration
 		if !steady && onBeat(dRecv, c.every) && !onBeat(dSent, c.every) {
 			c.jumped = true
 		}
-		if steady {
+		if steady && (c.every <= 0 || !onBeat(dRecv, c.every) || dRecv < c.every) {
+			// the beat: a gap of whole beats (a report lost) keeps it,
+			// where taking the gap for the beat missed the next step
+			// (review of 2026-12-08)
 			c.every = dRecv
 		}
 	}
@@ -231,12 +234,23 @@ func (w *clockWatch) skew(sensor string, now time.Time, threshold time.Duration)
 	if !ok || len(c.samples) < skewSamples {
 		return 0
 	}
+	if _, n := w.siteMedian(now); n < skewSensors {
+		return 0
+	}
 	rel, known := w.relative(sensor, now)
 	if !known || rel.Abs() <= threshold {
 		return 0
 	}
 	return rel
 }
+
+// skewSensors is how many sensors must have a fresh estimate before
+// association corrects any by it (skew): the median of three or more
+// stands with the sensors that agree, while that of two is their mean,
+// which would move the sensor whose clock is right half way to the one
+// that is wrong (review of 2026-12-08). With two, the sensor-clock alert
+// still says one is off; association groups by their own stamps.
+const skewSensors = 3
 
 // forget drops a sensor's estimate (it went offline: when it comes back
 // its clock may have been set).
