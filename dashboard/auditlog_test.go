@@ -76,7 +76,7 @@ func TestAuditLogQuery(t *testing.T) {
 		{name: "bad from", query: "from=yesterday", wantCode: 400, wantErr: "from"},
 		// a time without its offset is told what it lacks (it was told
 		// to use a date or an RFC 3339 time, which it nearly is)
-		{name: "time without its offset", query: "from=2026-10-25T01:30:00", wantCode: 400, wantErr: `from \"2026-10-25T01:30:00\": a time needs its offset from UTC (Z, or one such as +01:00): an RFC 3339 time such as 2026-10-25T01:30:00Z`},
+		{name: "time without its offset", query: "from=2026-10-25T01:30:00", wantCode: 400, wantErr: `from \"2026-10-25T01:30:00\": a time needs its offset from UTC: in the site's zone 2026-10-25T01:30:00Z (Z is UTC)`},
 		{name: "to before from", query: "from=2026-11-24&to=2026-11-23", wantCode: 400, wantErr: "before from"},
 		// times a row's nanoseconds cannot hold matched no row, silently
 		{name: "to far in the future", query: "to=2300-01-01", wantCode: 400, wantErr: `to \"2300-01-01\": outside 1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z`},

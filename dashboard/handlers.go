@@ -3080,10 +3080,11 @@ func (s *server) auditTime(name, v string, end bool) (time.Time, error) {
 	if err != nil {
 		d, derr := time.ParseInLocation(time.DateOnly, v, s.d.Location)
 		if derr != nil {
-			if _, lerr := time.Parse("2006-01-02T15:04:05.999999999", v); lerr == nil {
+			if lt, lerr := time.ParseInLocation("2006-01-02T15:04:05.999999999", v, s.d.Location); lerr == nil {
 				// a time without its offset: which zone it means is
-				// the one thing missing, so say that
-				return time.Time{}, httpError(http.StatusBadRequest, "%s %q: a time needs its offset from UTC (Z, or one such as +01:00): an RFC 3339 time such as %sZ, or a date (YYYY-MM-DD, the site's zone)", name, trimForErr(v), trimForErr(v))
+				// the one thing missing, so say that, with the time
+				// in the site's zone as staff mostly mean it (Z is UTC)
+				return time.Time{}, httpError(http.StatusBadRequest, "%s %q: a time needs its offset from UTC: in the site's zone %s (Z is UTC); or give a date (YYYY-MM-DD, the site's zone)", name, trimForErr(v), lt.Format(time.RFC3339Nano))
 			}
 			return time.Time{}, httpError(http.StatusBadRequest, "%s %q: use a date (YYYY-MM-DD, the site's zone) or an RFC 3339 time", name, trimForErr(v))
 		}
