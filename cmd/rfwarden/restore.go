@@ -894,6 +894,13 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er 
 		if since != "no audit rows" {
 			fmt.Fprintf(stdout, "warning: the current database's %s are not in the backup: they stay in %s\n", since, n.kept)
 		}
+		queued, err := notificationsSince(ctx, n.current, cp, bakTables)
+		if err != nil {
+			return er, fmt.Errorf("compare the notifications queued: %w", err)
+		}
+		if queued != "" {
+			fmt.Fprintf(stdout, "warning: the current database's %s, queued since the backup and not yet delivered, are not in the backup: the restored fusion will not send them; they stay in %s (rfwarden restore of that file brings them back)\n", queued, n.kept)
+		}
 		if curAccounts, err = readAccountStates(ctx, n.current); err != nil {
 			return er, fmt.Errorf("read the current accounts: %w", err)
 		}
@@ -1248,6 +1255,44 @@ func readAuditRange(ctx context.Context, db *sql.DB, afterID int64) (string, err
 		return fmt.Sprintf("1 audit row (id %d)", lo), nil
 	}
 	return fmt.Sprintf("%d audit rows (ids %d..%d)", k, lo, hi), nil
+}
+
+// notificationsSince describes the notifications (notify_outbox) of cur
+// queued after the last of the backup's bak (its tables bakTables), not
+// yet delivered: "3 notifications (webhook 2, syslog 1)", or "" when
+// there are none. An explorer's restore of a day-old backup set 34 aside
+// without a word while it named the audit rows (2026-12-08).
+func notificationsSince(ctx context.Context, cur, bak *sql.DB, bakTables []string) (string, error) {
+	curTables, err := tableNames(ctx, cur)
+	if err != nil || !slices.Contains(curTables, "notify_outbox") {
+		return "", err
+	}
+	var last int64
+	if slices.Contains(bakTables, "notify_outbox") {
+		if err := bak.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM notify_outbox`).Scan(&last); err != nil {
+			return "", err
+		}
+	}
+	rows, err := cur.QueryContext(ctx, `SELECT output, COUNT(*) FROM notify_outbox WHERE seq > ? GROUP BY output ORDER BY output`, last)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	total := 0
+	var parts []string
+	for rows.Next() {
+		var output string
+		var k int
+		if err := rows.Scan(&output, &k); err != nil {
+			return "", err
+		}
+		total += k
+		parts = append(parts, fmt.Sprintf("%s %d", output, k))
+	}
+	if err := rows.Err(); err != nil || total == 0 {
+		return "", err
+	}
+	return fmt.Sprintf("%d %s (%s)", total, english.Plural(total, "notification", "notifications"), strings.Join(parts, ", ")), nil
 }
 
 // deletedAccountsSince returns the names of the accounts deleted

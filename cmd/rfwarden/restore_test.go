@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
@@ -654,5 +656,58 @@ func TestRestoreOntoEmptyDatabase(t *testing.T) {
 	}
 	if fi, err := os.Stat(kept[0]); err != nil || fi.Size() != 0 {
 		t.Errorf("kept %s: %v, %v; want the empty file as it was", kept[0], fi, err)
+	}
+}
+
+// A restore names the notifications the current database queued since
+// the backup and has not delivered: the restored fusion will not send
+// them, and they stay in the kept copy. An explorer's restore set 34
+// webhook notifications aside without a word, while it named the audit
+// rows (2026-12-08).
+func TestRestoreNamesQueuedNotifications(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	queue := func(path string, outputs ...string) {
+		t.Helper()
+		db, err := store.OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for i, output := range outputs {
+			n, err := fusion.OpenNotifier(ctx, db.DB(), fusion.NotifyOptions{Site: "hmp-test", Output: output, Next: nopPublisher{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := event.Alert{Schema: 1, ID: fmt.Sprintf("q-%d", i), Site: "hmp-test", Rule: "r", Severity: event.SeverityCritical, State: event.AlertFiring, Summary: "phone in cell 1", ActiveNS: int64(i + 1), UpdatedNS: int64(i + 1)}
+			if err := n.PublishAlert(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cur := filepath.Join(dir, "rfwarden.db")
+	makeStateDB(t, cur, "hmp-test", "now-1")
+	queue(cur, "webhook", "webhook", "syslog") // the first queued before the backup
+	bak := filepath.Join(dir, "rfwarden-20261201T030000.000Z.db")
+	makeStateDB(t, bak, "hmp-test", "then-1")
+	queue(bak, "webhook")
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"restore", "--db", cur, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if want := "warning: the current database's 2 notifications (syslog 1, webhook 1), queued since the backup and not yet delivered, are not in the backup"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, stdout.String())
+	}
+	// a backup with every notification the current database holds: no word
+	cur2 := filepath.Join(dir, "two", "rfwarden.db")
+	os.MkdirAll(filepath.Dir(cur2), 0o700)
+	makeStateDB(t, cur2, "hmp-test", "now-1")
+	queue(cur2, "webhook")
+	stdout.Reset()
+	if err := run(ctx, []string{"restore", "--db", cur2, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if strings.Contains(stdout.String(), "notification") {
+		t.Errorf("output names notifications the backup holds:\n%s", stdout.String())
 	}
 }
