@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -82,5 +83,34 @@ func TestMissingArgumentsSayWhatIsWrong(t *testing.T) {
 	var errOut bytes.Buffer
 	if err := run(context.Background(), []string{"version", "-h"}, &bytes.Buffer{}, &errOut); err != nil || !strings.HasPrefix(errOut.String(), "usage: rfwarden version") {
 		t.Errorf("version -h: %v, %q", err, errOut.String())
+	}
+}
+
+// TestVersionOf: the version set at build time is printed as it is; a
+// plain go build from a git checkout ("dev") adds the commit Go recorded,
+// its time and whether it had uncommitted changes, so two such builds
+// are told apart; without a commit, "dev" alone.
+func TestVersionOf(t *testing.T) {
+	vcs := func(kv ...string) *debug.BuildInfo {
+		var bi debug.BuildInfo
+		for i := 0; i+1 < len(kv); i += 2 {
+			bi.Settings = append(bi.Settings, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return &bi
+	}
+	for _, tc := range []struct {
+		set  string
+		info *debug.BuildInfo
+		want string
+	}{
+		{"2026.12.08", vcs("vcs.revision", "dca7ac25aaaaaaaaaaaa"), "2026.12.08"},
+		{"dev", nil, "dev"},
+		{"dev", vcs(), "dev"},
+		{"dev", vcs("vcs.revision", "dca7ac25aaaaaaaaaaaa", "vcs.time", "2026-12-07T23:03:00Z", "vcs.modified", "false"), "dev (commit dca7ac25aaaa of 2026-12-07T23:03:00Z)"},
+		{"dev", vcs("vcs.revision", "a3fa7f2b", "vcs.modified", "true"), "dev (commit a3fa7f2b, with uncommitted changes)"},
+	} {
+		if got := versionOf(tc.set, tc.info); got != tc.want {
+			t.Errorf("versionOf(%q, %v) = %q, want %q", tc.set, tc.info, got, tc.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -96,7 +97,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 }
 
-const versionUsage = "usage: rfwarden version\n\nPrint the version (set at build time).\n"
+const versionUsage = "usage: rfwarden version\n\nPrint the version (set at build time; a plain go build from a git checkout prints dev and its commit).\n"
 
 func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
@@ -110,8 +111,44 @@ func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return usageErr(stderr, usage, "version: takes no arguments, got %q", strings.Join(args, " "))
 	}
-	_, err := fmt.Fprintln(stdout, "rfwarden", version)
+	info, _ := debug.ReadBuildInfo()
+	_, err := fmt.Fprintln(stdout, "rfwarden", versionOf(version, info))
 	return err
+}
+
+// versionOf is the version to print: the one set at build time (-X
+// main.version, docs/deploy.md §1), else, for a plain go build from a git
+// checkout, "dev" with the commit Go recorded (vcs.revision, its time,
+// and "modified" for uncommitted changes), so two such builds can be told
+// apart on a host (an explorer's upgrade found both its builds "dev",
+// 2026-12-08). info may be nil.
+func versionOf(set string, info *debug.BuildInfo) string {
+	if set != "dev" || info == nil {
+		return set
+	}
+	var rev, at string
+	modified := false
+	for _, kv := range info.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			rev = kv.Value
+		case "vcs.time":
+			at = kv.Value
+		case "vcs.modified":
+			modified = kv.Value == "true"
+		}
+	}
+	if rev == "" {
+		return set
+	}
+	out := set + " (commit " + rev[:min(12, len(rev))]
+	if at != "" {
+		out += " of " + at
+	}
+	if modified {
+		out += ", with uncommitted changes"
+	}
+	return out + ")"
 }
 
 // printDefaults is fs.PrintDefaults with each default's password hidden
