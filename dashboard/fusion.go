@@ -77,21 +77,39 @@ type FusionState struct {
 func (h *Hub) SetZone(loc *time.Location, name string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.zone, h.zoneName = loc, name
+	h.zone, h.zoneName, h.zoneCmp = loc, name, nil
+}
+
+// zoneDiffersLocked is zoneDiffers of fusion's zone tz against the
+// Hub's (SetZone), false while the Hub has none: it is worked out when
+// the states are read, not when a status arrives, so a status heard
+// before SetZone (the demo's fusion announces itself before its
+// dashboard is made) is compared all the same; each zone's answer is
+// kept until SetZone. Caller holds mu.
+func (h *Hub) zoneDiffersLocked(tz string) bool {
+	if tz == "" || h.zone == nil {
+		return false
+	}
+	if d, ok := h.zoneCmp[tz]; ok {
+		return d
+	}
+	if h.zoneCmp == nil {
+		h.zoneCmp = map[string]bool{}
+	}
+	d := zoneDiffers(h.zone, h.zoneName, tz, h.now())
+	h.zoneCmp[tz] = d
+	return d
 }
 
 // zoneDiffers reports whether the zone fusion names (an IANA name) keeps
 // other clocks than the dashboard's zone loc, named name, on any day of
 // the year from now: the same name, or another of the same rules
-// ("GB" and "Europe/London"), agree; a name this host cannot load, or a
-// dashboard without a zone, differs when the names differ. Empty fusion
-// says nothing: false.
+// ("GB" and "Europe/London", "UTC" and "Etc/UTC"), agree; a name this
+// host cannot load differs when the names differ. Empty fusion, or no
+// zone of the dashboard's (nil loc), says nothing: false.
 func zoneDiffers(loc *time.Location, name, fusion string, now time.Time) bool {
-	if fusion == "" || fusion == name {
+	if fusion == "" || fusion == name || loc == nil {
 		return false
-	}
-	if loc == nil {
-		return true
 	}
 	fl, err := time.LoadLocation(fusion)
 	if err != nil {
@@ -146,8 +164,7 @@ func (h *Hub) publishFusionStatus(s event.FusionStatus) error {
 		return fmt.Errorf("fusion status of site %q: the dashboard keeps at most %d sites' (MaxFusionSites)", s.Site, MaxFusionSites)
 	}
 	now := h.now().UnixNano()
-	next := FusionState{State: FusionOnline, Site: s.Site, SinceNS: now, TimeZone: s.TimeZone,
-		ZoneDiffers: zoneDiffers(h.zone, h.zoneName, s.TimeZone, h.now())}
+	next := FusionState{State: FusionOnline, Site: s.Site, SinceNS: now, TimeZone: s.TimeZone}
 	switch {
 	case s.Status == event.StatusOffline:
 		next.State, next.Reason = FusionOffline, s.Reason
@@ -190,6 +207,7 @@ func (h *Hub) fusionStatesLocked() []FusionState {
 			st = unheard
 			st.Site = site
 		}
+		st.ZoneDiffers = h.zoneDiffersLocked(st.TimeZone)
 		out = append(out, st)
 	}
 	slices.SortFunc(out, func(a, b FusionState) int { return strings.Compare(a.Site, b.Site) })

@@ -285,3 +285,39 @@ func TestFusionZoneOnHealthz(t *testing.T) {
 		}
 	}
 }
+
+// TestFusionZoneHeardBeforeSetZone: a fusion status heard before the Hub
+// knows the dashboard's zone (the demo's fusion announces itself before
+// its dashboard is made) is compared once it does, and again at each
+// SetZone; it was compared against no zone, which differed from every
+// one, and the demo's /healthz said "fusion runs in Etc/UTC, this
+// dashboard in UTC".
+func TestFusionZoneHeardBeforeSetZone(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	h := NewHub(4)
+	h.now = func() time.Time { return testNow }
+	payload := fmt.Sprintf(`{"schema":1,"site":"hmp1","status":"online","time_zone":"Etc/UTC","time_ns":%d}`, testNow.UnixNano())
+	if err := h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(payload)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		loc  *time.Location
+		name string
+		want bool
+	}{
+		{nil, "", false},
+		{time.UTC, "UTC", false},
+		{london, "Europe/London", true},
+		{time.UTC, "UTC", false},
+	} {
+		if tc.loc != nil {
+			h.SetZone(tc.loc, tc.name)
+		}
+		if f := h.FusionStates(); len(f) != 1 || f[0].TimeZone != "Etc/UTC" || f[0].ZoneDiffers != tc.want {
+			t.Errorf("dashboard in %q: FusionStates %+v, want fusion's Etc/UTC, differs %v", tc.name, f, tc.want)
+		}
+	}
+}

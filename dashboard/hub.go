@@ -105,6 +105,7 @@ type Hub struct {
 	// is compared: FusionState.ZoneDiffers.
 	zone          *time.Location
 	zoneName      string
+	zoneCmp       map[string]bool // zoneDiffersLocked's answers by fusion's zone
 	subscribedAt  time.Time
 	subscriptions int
 	badMessages   int64 // HandleMQTT's refusals

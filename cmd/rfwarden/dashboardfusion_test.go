@@ -15,6 +15,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/internal/zonename"
 )
 
 // TestCmdDashboardFollowsFusion: given a dashboard of site tiny and its
@@ -58,10 +59,14 @@ func TestCmdDashboardFollowsFusion(t *testing.T) {
 	if !ok {
 		t.Fatal("the broker has no client fusion-tiny")
 	}
-	if w := cl.Properties.Will; w.TopicName != "rfw/v1/tiny/fusion/status" || !w.Retain || w.Qos != 1 ||
-		string(w.Payload) != `{"schema":1,"site":"tiny","status":"offline","reason":"lost","time_ns":0}` {
-		t.Errorf("fusion's last will: topic %q retained %v QoS %d payload %s; want offline lost, retained, QoS 1, on rfw/v1/tiny/fusion/status",
-			w.TopicName, w.Retain, w.Qos, w.Payload)
+	// the will names fusion's zone too (since 2026-12-08)
+	want := `{"schema":1,"site":"tiny","status":"offline","reason":"lost","time_ns":0}`
+	if zone := zonename.Name(time.Local); zone != "" {
+		want = `{"schema":1,"site":"tiny","status":"offline","reason":"lost","time_zone":"` + zone + `","time_ns":0}`
+	}
+	if w := cl.Properties.Will; w.TopicName != "rfw/v1/tiny/fusion/status" || !w.Retain || w.Qos != 1 || string(w.Payload) != want {
+		t.Errorf("fusion's last will: topic %q retained %v QoS %d payload %s; want %s, retained, QoS 1, on rfw/v1/tiny/fusion/status",
+			w.TopicName, w.Retain, w.Qos, w.Payload, want)
 	}
 
 	conn.close(5*time.Second, 100)
