@@ -96,10 +96,7 @@ func (s *server) healthz(c echo.Context) error {
 // can be raised. The site is named on a dashboard of every site.
 func (s *server) fusionFault(f FusionState) string {
 	at := s.healthTime(f.SinceNS)
-	site := ""
-	if s.d.Site == nil && f.Site != "" {
-		site = "site " + f.Site + ": "
-	}
+	site := s.fusionSite(f)
 	switch {
 	case f.State == FusionOffline && f.Reason == event.FusionStopped:
 		return site + "offline since " + at + " (stopped): no new alert can be raised"
@@ -116,13 +113,19 @@ func (s *server) fusionFault(f FusionState) string {
 		at, FusionWordWait, topic)
 }
 
+// fusionSite names f's site before a /healthz reason on a dashboard of
+// every site ("site hmp-north: "); "" on a dashboard of one.
+func (s *server) fusionSite(f FusionState) string {
+	if s.d.Site == nil && f.Site != "" {
+		return "site " + f.Site + ": "
+	}
+	return ""
+}
+
 // zoneFault says for /healthz that fusion runs in another time zone than
 // the dashboard (FusionState.ZoneDiffers), and what it costs.
 func (s *server) zoneFault(f FusionState) string {
-	site := ""
-	if s.d.Site == nil && f.Site != "" {
-		site = "site " + f.Site + ": "
-	}
+	site := s.fusionSite(f)
 	mine := cmp.Or(s.zoneName, "UTC"+s.now().In(s.d.Location).Format("-07:00"))
 	return site + "fusion runs in " + f.TimeZone + ", this dashboard in " + mine + ": fusion matches the registry's weekly hours in its zone, the pages show them and every time in the dashboard's; set both hosts' zone to the prison's (docs/deploy.md, Site time)"
 }
