@@ -2,7 +2,6 @@ package fusion
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/locate"
@@ -59,7 +58,7 @@ func (e *Engine) CoverageNotes() []string {
 		}
 		if len(rooms) > 0 {
 			notes = append(notes, fmt.Sprintf("floors: floor %q has %d %s and no sensor (%s): a phone there is heard only through floors, by the sensors of the floors around it; put a sensor on it",
-				f.ID, len(rooms), english.Plural(len(rooms), "room", "rooms"), firstFew(rooms)))
+				f.ID, len(rooms), english.Plural(len(rooms), "room", "rooms"), english.Some(rooms, coverageNamed)))
 		}
 	}
 	var few []string
@@ -84,16 +83,7 @@ func (e *Engine) CoverageNotes() []string {
 	}
 	if len(few) > 0 {
 		notes = append(notes, fmt.Sprintf("sensors: %d of %d cells and landings are heard by fewer than %d sensors (%s: sensors hearing an LTE phone at %v dBm EIRP at the room's centre, by the location model and the sensors' noise and detect SNR): localisation fixes a position from %d; a phone there is located vaguely; add sensors near them, or check the walls' loss_db",
-			len(few), checked, locate.MinSensors, firstFew(few), maxTx, locate.MinSensors))
+			len(few), checked, locate.MinSensors, english.Some(few, coverageNamed), maxTx, locate.MinSensors))
 	}
 	return notes
-}
-
-// firstFew is the first coverageNamed of names, comma-separated, and how
-// many more there are.
-func firstFew(names []string) string {
-	if len(names) <= coverageNamed {
-		return strings.Join(names, ", ")
-	}
-	return strings.Join(names[:coverageNamed], ", ") + fmt.Sprintf(" and %d more", len(names)-coverageNamed)
 }

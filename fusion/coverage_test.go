@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/internal/english"
 )
 
 // coverageSite has three sensors around the cell near, the cell far
@@ -73,7 +74,7 @@ func TestCoverageNotes(t *testing.T) {
 // TestCoverageNotesNameAFew: a note names the first five rooms and
 // counts the rest.
 func TestCoverageNotesNameAFew(t *testing.T) {
-	if got, want := firstFew([]string{"a", "b", "c", "d", "e", "f", "g"}), "a, b, c, d, e and 2 more"; got != want {
-		t.Errorf("firstFew = %q, want %q", got, want)
+	if got, want := english.Some([]string{"a", "b", "c", "d", "e", "f", "g"}, coverageNamed), "a, b, c, d, e and 2 more"; got != want {
+		t.Errorf("english.Some(…, coverageNamed) = %q, want %q", got, want)
 	}
 }

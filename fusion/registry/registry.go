@@ -291,7 +291,7 @@ func (r *Registry) overlapWarning(e Entry, es []Entry, now time.Time) string {
 		return ""
 	}
 	return fmt.Sprintf("overlaps %s: the same kind of device (%s) in an overlapping band and places, so expiring or narrowing one leaves the other authorising there; "+
-		"keep one, or set their bands or places apart", shortList(others, 3), e.Kind)
+		"keep one, or set their bands or places apart", english.Some(others, 3), e.Kind)
 }
 
 // overlaps reports whether a and b may authorise one detection: their
@@ -389,7 +389,7 @@ func (r *Registry) phoneWarning(e Entry) string {
 			}
 		}
 		if len(named) > 0 {
-			wheres = append(wheres, fmt.Sprintf("the %d %s it names (%s)", len(named), english.Plural(len(named), "cell", "cells"), shortList(named, 5)))
+			wheres = append(wheres, fmt.Sprintf("the %d %s it names (%s)", len(named), english.Plural(len(named), "cell", "cells"), english.Some(named, 5)))
 		}
 		if len(wheres) == 0 {
 			return ""
@@ -464,15 +464,6 @@ func (r *Registry) uplinksOf(s Signature) []string {
 		names[i] = strings.Join(byRange[rg], ", ") + " " + rg
 	}
 	return names
-}
-
-// shortList joins the first most of items with ", " and says how many
-// more there are: "L1-S01, L1-S02 and 8 more".
-func shortList(items []string, most int) string {
-	if len(items) <= most {
-		return strings.Join(items, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(items[:most], ", "), len(items)-most)
 }
 
 // droneWarning says, for an entry with no signature class that is not
