@@ -1140,14 +1140,18 @@ func (s *SQLite) Alerts(ctx context.Context, f AlertFilter) ([]event.Alert, erro
 // whole alerts first (2.4 s; the dashboard grew by 134 MB).
 func (s *SQLite) CountAlerts(ctx context.Context, f AlertFilter) (int, error) {
 	where, args := alertsWhere(f)
-	return s.count(ctx, `SELECT 1 FROM alert`+where+` LIMIT ?`, append(args, clampLimit(f.Limit)))
+	n, err := s.count(ctx, `SELECT 1 FROM alert`+where+` LIMIT ?`, append(args, clampLimit(f.Limit)))
+	if err != nil {
+		return 0, fmt.Errorf("count alerts: %w", err)
+	}
+	return n, nil
 }
 
 // count returns how many rows query (with args) gives.
 func (s *SQLite) count(ctx context.Context, query string, args []any) (int, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (`+query+`)`, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count: %w", err)
+		return 0, err // its callers say what they counted
 	}
 	return n, nil
 }
@@ -1733,7 +1737,7 @@ func (s *SQLite) CountIncidents(ctx context.Context, f IncidentFilter) (int, err
 	from, where, args := incidentsWhere(site, state, since, until)
 	n, err := s.count(ctx, `SELECT 1 FROM `+from+` WHERE `+where+` LIMIT ?`, append(args, clampLimit(f.Limit)))
 	if err != nil {
-		return 0, fmt.Errorf("incidents: %w", err)
+		return 0, fmt.Errorf("count incidents: %w", err)
 	}
 	return n, nil
 }
